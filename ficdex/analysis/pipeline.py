@@ -63,12 +63,12 @@ REGISTRY: dict[str, Callable[[], Stage]] = {}
 # The default order; names not (yet) registered are skipped, so the pipeline
 # grows as stage modules land without this list changing.
 DEFAULT_STAGES = (
-    "entities",
-    "characters",
-    "quotes",
-    "relationships",
-    "content",
-    "tags",
+    "entities",  # names of people, places, organisations (LitBank-trained tagger)
+    "characters",  # alias clusters, pronoun mentions, gender -> characters, places, organizations
+    "fandoms",  # knowledge base + disclaimers -> fandoms
+    "quotes",  # quotes and speakers -> quotes, conversations
+    "content",  # rating, archive warnings, content tags -> rating, warnings, additional_tags
+    "relationships",  # pairings and category -> relationships, category
 )
 
 
