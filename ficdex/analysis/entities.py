@@ -1,0 +1,165 @@
+"""The `entities` stage: proper names of people, places, facilities,
+organisations and vehicles, found by ficdex's own spaCy tagger.
+
+The tagger (``ficdex/models/ner``) is trained on LitBank's proper-name
+mentions (see ``ficdex.train``).  It tags names only — "Clark", "Mrs. Kent",
+"Metropolis", "Wayne Tech" — never "the reporter" or "he": the characters
+stage builds people from the PER names, and the other labels tell it which
+capitalised words are places or companies rather than characters.
+
+Text is tagged in chunks of whole paragraphs so spaCy never sees a 500k-word
+document (its memory and time grow with length) while `nlp.pipe` still
+batches many small paragraphs together.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import ModelError
+from .pipeline import Analysis, register
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
+
+# A chunk closes at the first paragraph end past this many characters
+# (~1,500 words): long enough to give the CNN context, short enough that
+# spaCy's per-document costs stay flat.
+CHUNK_CHARS = 8000
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+_EMPTY = None  # set on first use: numpy is imported with spaCy
+
+_NLP = {}  # path -> loaded Language, once per process
+
+
+def load_model(path: str | Path | None = None):
+    """The tagger, loaded once per process and per path."""
+    key = str(Path(path) if path else MODEL_DIR)
+    nlp = _NLP.get(key)
+    if nlp is None:
+        if not (Path(key) / "meta.json").exists():
+            raise ModelError(
+                "the entity tagger is missing; train it with "
+                "`ficdex train ner ../shared/data/litbank --out ficdex/models/ner`",
+                key,
+            )
+        import spacy
+
+        try:
+            nlp = spacy.load(key, exclude=["parser", "tagger", "lemmatizer"])
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"the entity tagger cannot be loaded: {exc}", key) from exc
+        _NLP[key] = nlp
+    return nlp
+
+
+def paragraph_ranges(text: str) -> list[tuple[int, int]]:
+    """Paragraphs of plain text: runs separated by blank lines."""
+    out, pos = [], 0
+    for m in _BLANK_LINES.finditer(text):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        out.append((pos, len(text)))
+    return out
+
+
+def chunk_ranges(ranges: list[tuple[int, int]], text: str, limit: int = CHUNK_CHARS) -> list[tuple[int, int]]:
+    """Group consecutive paragraphs into chunks of about `limit` characters.
+    A single paragraph longer than `limit` is cut at line ends or, failing
+    that, at sentence-final punctuation, so no chunk grows without bound."""
+    chunks: list[tuple[int, int]] = []
+    start = end = None
+    for s, e in ranges:
+        for ps, pe in _split_long(text, s, e, limit):
+            if start is None:
+                start, end = ps, pe
+            elif pe - start > limit:
+                chunks.append((start, end))
+                start, end = ps, pe
+            else:
+                end = pe
+    if start is not None:
+        chunks.append((start, end))
+    return chunks
+
+
+def _split_long(text: str, s: int, e: int, limit: int):
+    while e - s > limit:
+        window = text[s : s + limit]
+        cut = window.rfind("\n")
+        if cut < limit // 4:
+            cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+            cut = cut + 1 if cut >= limit // 4 else window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        yield s, s + cut
+        s += cut
+        while s < e and text[s].isspace():
+            s += 1
+    if e > s:
+        yield s, e
+
+
+def tag(nlp, text: str, ranges: list[tuple[int, int]] | None = None, *, keep_docs: bool = False):
+    """Entities of `text` as dicts with character offsets into `text`.
+
+    `ranges` are its paragraphs (found from blank lines if not given).
+    With `keep_docs`, also returns the list of (offset, spaCy Doc)."""
+    global _EMPTY
+    if _EMPTY is None:
+        import numpy
+
+        _EMPTY = numpy.zeros((0,), dtype="float32")
+    chunks = chunk_ranges(ranges if ranges is not None else paragraph_ranges(text), text)
+    entities: list[dict] = []
+    docs = []
+    pieces = (text[s:e] for s, e in chunks)
+    for (s, _), sdoc in zip(chunks, nlp.pipe(pieces, batch_size=64)):
+        for ent in sdoc.ents:
+            entities.append(
+                {
+                    "start": s + ent.start_char,
+                    "end": s + ent.end_char,
+                    "label": ent.label_,
+                    "text": ent.text,
+                }
+            )
+        if keep_docs:
+            # The tok2vec output (width floats per token) would be most of
+            # the memory of a kept novel, and no later stage reads it.
+            sdoc.tensor = _EMPTY
+            docs.append((s, sdoc))
+    return (entities, docs) if keep_docs else entities
+
+
+def find_entities(text: str, *, model: str | Path | None = None) -> list[dict]:
+    """Proper-name entities in `text`: [{"start", "end", "label", "text"}]."""
+    return tag(load_model(model), text)
+
+
+class EntityStage:
+    name = "entities"
+    requires: tuple[str, ...] = ()
+    assigns = ("entities",)
+
+    def __init__(self, model: str | Path | None = None):
+        self.nlp = load_model(model)
+
+    def __call__(self, doc: Analysis) -> Analysis:
+        story = doc.story
+        ranges = [(p.start, p.end) for p in story.paragraphs()] or None
+        entities, sdocs = tag(self.nlp, story.text, ranges, keep_docs=True)
+        doc.inferred["entities"] = entities
+        # Later stages (quotes, characters) reuse the tokenisation rather
+        # than running spaCy again: (character offset of chunk, Doc).
+        doc.scratch["spacy_docs"] = sdocs
+        return doc
+
+
+@register("entities")
+def make_entity_stage() -> EntityStage:
+    return EntityStage()

@@ -1,0 +1,54 @@
+"""`ficdex train …`: training commands, registered by ficdex.cli as a Typer
+sub-app (``app.add_typer(train_app, name="train")``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Train ficdex's own models.", no_args_is_help=True)
+
+
+@app.callback()
+def _train() -> None:
+    """Train ficdex's own models from data read in place."""
+
+
+@app.command("ner")
+def ner(
+    litbank_dir: Path = typer.Argument(..., help="LitBank folder (entities/tsv, coref/tsv)"),
+    out: Path = typer.Option(..., "--out", help="where to save the trained tagger"),
+    cv: int = typer.Option(0, "--cv", help="first run k-fold cross-validation and print it"),
+    seed: int = typer.Option(0, "--seed"),
+    epochs: int = typer.Option(0, "--epochs", help="override ner.cfg's max_epochs"),
+) -> None:
+    """Train the literary entity tagger on every LitBank document."""
+    import time
+
+    from rich.console import Console
+
+    from ..errors import FicdexError
+    from .ner import cross_validate, fold_summary, train_ner
+
+    console = Console(stderr=True)
+    try:
+        if cv:
+            res = cross_validate(
+                litbank_dir,
+                k=cv,
+                seed=seed,
+                epochs=epochs or None,
+                progress=lambda f: console.print(f"fold {f['fold']}: F1 {f['f1']:.3f} ({f['train_seconds']}s)"),
+            )
+            from ..eval.litbank import print_litbank
+
+            print_litbank({**res, "words_per_second": None, "on_training_data": False}, Console())
+            typer.echo(fold_summary(res))
+        t0 = time.perf_counter()
+        nlp = train_ner(litbank_dir, out, seed=seed, epochs=epochs or None)
+    except FicdexError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    n = len(nlp.meta["ficdex"]["training_documents"])
+    typer.echo(f"trained on {n} documents in {time.perf_counter() - t0:.0f}s, saved to {out}")

@@ -1,0 +1,174 @@
+"""The entity tagger: LitBank reading, the shipped model, the pipeline stage.
+
+Sentences here are the project's own, made up for these tests.  LitBank and
+the seed stories are read in place from ../shared and never copied.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ficdex.analysis import entities as ent
+from ficdex.analysis.pipeline import REGISTRY, Analysis, Pipeline
+from ficdex.errors import ModelError
+from ficdex.model import RawChapter, Source, build_story
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+MADE_UP = (
+    "Mr. Halloway Brisk walked from Kettering Cross to the harbour at Dunmere, "
+    "where Annika Voss was waiting for him with a letter from Sir Peregrine Tallow.\n\n"
+    '"You are late," said Annika. Brisk shrugged and looked out over Lake Orrin.\n\n'
+    "The next morning they took the train to Paris, and Mrs. Ottoline Grey met them in London."
+)
+
+
+def _spans(found, label=None):
+    return {e["text"] for e in found if label is None or e["label"] == label}
+
+
+def _covered(found, name, labels):
+    """`name` (or a span containing it) was tagged with one of `labels`."""
+    return any(name in e["text"] and e["label"] in labels for e in found)
+
+
+@pytest.fixture(scope="module")
+def model():
+    if not (ent.MODEL_DIR / "meta.json").exists():
+        pytest.skip("the shipped tagger ficdex/models/ner is absent")
+    return ent.load_model()
+
+
+def test_people_and_places_in_made_up_prose(model):
+    found = ent.find_entities(MADE_UP)
+    for e in found:
+        assert MADE_UP[e["start"] : e["end"]] == e["text"]
+        assert e["label"] in {"PER", "LOC", "GPE", "FAC", "ORG", "VEH"}
+    people = _spans(found, "PER")
+    for name in ("Annika Voss", "Annika", "Brisk"):
+        assert name in people, (name, found)
+    assert _covered(found, "Halloway Brisk", {"PER"})
+    assert _covered(found, "Ottoline Grey", {"PER"})
+    for place in ("Paris", "London"):
+        assert _covered(found, place, {"GPE", "LOC", "FAC"}), (place, found)
+        assert place not in people
+    # Common nouns are never names.
+    assert not any(e["text"].lower() in {"the harbour", "the train", "harbour"} for e in found)
+
+
+def test_the_stage_sets_offsets_into_story_text(model):
+    paras = MADE_UP.split("\n\n")
+    story = build_story([RawChapter("One", paras)], source=Source(path="made-up.txt", format="text"))
+    stage = REGISTRY["entities"]()
+    assert (stage.name, stage.requires, stage.assigns) == ("entities", (), ("entities",))
+    doc = Pipeline([stage])(story)
+    found = doc.inferred["entities"]
+    assert found and all(story.text[e["start"] : e["end"]] == e["text"] for e in found)
+    assert sorted(found, key=lambda e: e["start"]) == found
+    offsets = [off for off, _ in doc.scratch["spacy_docs"]]
+    assert offsets[0] == 0 and offsets == sorted(offsets)
+
+
+def test_chunks_cover_long_paragraphs_without_losing_text():
+    text = ("One sentence here. " * 3000).strip() + "\n\nA second paragraph."
+    chunks = ent.chunk_ranges(ent.paragraph_ranges(text), text, limit=5000)
+    assert len(chunks) > 10
+    assert all(e - s <= 5000 for s, e in chunks)
+    joined = " ".join(text[s:e] for s, e in chunks)
+    assert joined.split() == text.split()
+
+
+def test_missing_model_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError):
+        ent.load_model(tmp_path / "nowhere")
+    stage_error = None
+    try:
+        ent.EntityStage(tmp_path / "nowhere")
+    except ModelError as exc:
+        stage_error = exc
+    assert stage_error is not None and "train" in str(stage_error)
+
+
+def test_empty_story_gives_no_entities(model):
+    assert ent.find_entities("") == []
+    doc = ent.EntityStage()(Analysis(build_story([], source=Source(path="x", format="text"))))
+    assert doc.inferred["entities"] == []
+
+
+# --- LitBank, read in place -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def litbank(shared_data):
+    from ficdex.train.litbank import read_litbank
+
+    path = shared_data / "litbank"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    return path, read_litbank(path)
+
+
+def test_litbank_documents_and_gold_match_the_tsv(litbank):
+    from ficdex.train.litbank import gold_person_names, training_spans
+
+    path, docs = litbank
+    tsv = sorted((path / "entities" / "tsv").glob("*.tsv"))
+    assert len(docs) == len(tsv) == 80
+    for lit, f in zip(docs[:10], tsv[:10]):
+        assert lit.name == f.stem
+        lines = f.read_text(encoding="utf-8").splitlines()
+        tokens = [line.split("\t")[0] for line in lines if line.strip()]
+        assert lit.text.split() == tokens
+        # Every PROP PER line of the coref file is one gold span, whose
+        # text is the mention text the file gives.
+        ann = (path / "coref" / "tsv" / f"{lit.name}.ann").read_text(encoding="utf-8")
+        rows = [r.split("\t") for r in ann.splitlines() if r.startswith("MENTION")]
+        prop_per = [r for r in rows if r[7] == "PER" and r[8] == "PROP"]
+        gold = gold_person_names(lit)
+        assert len(gold) == len({(r[2], r[3], r[5]) for r in prop_per})
+        assert sorted(lit.text[s:e] for s, e in gold) == sorted({(r[2], r[3], r[5]): r[6] for r in prop_per}.values())
+        flat = training_spans(lit)
+        assert all(a.end <= b.start for a, b in zip(flat, flat[1:]))
+
+
+def test_folds_are_by_document_and_deterministic(litbank):
+    from ficdex.train.ner import folds
+
+    _, docs = litbank
+    names = [d.name for d in docs]
+    fs = folds(names, 5)
+    assert fs == folds(list(reversed(names)), 5)
+    assert sorted(n for f in fs for n in f) == sorted(names)
+    assert all(not set(a) & set(b) for i, a in enumerate(fs) for b in fs[i + 1 :])
+
+
+@pytest.mark.slow
+def test_shipped_model_on_a_few_litbank_documents(litbank, model):
+    from ficdex.eval.litbank import evaluate_litbank
+
+    path, _ = litbank
+    res = evaluate_litbank(path, limit=4)
+    # These documents are in the shipped model's training set, so this
+    # checks the model loads and fits, not how well it generalises (the
+    # cross-validated figure is far below what it scores here).
+    assert res["on_training_data"] is True
+    assert res["documents"] == 4
+    assert res["f1"] > 0.6 and res["precision"] > 0.6 and res["recall"] > 0.6
+    assert res["words_per_second"] > 1000
+
+
+def test_seed_story_names_are_tagged_by_kind(seeds, model):
+    files = sorted(seeds.glob("000_*.txt"))
+    if not files:
+        pytest.skip("no seed 000_*.txt")
+    text = files[0].read_text(encoding="utf-8", errors="replace")
+    found = ent.find_entities(text)
+    people = {e["text"] for e in found if e["label"] == "PER"}
+    others = {e["text"] for e in found if e["label"] != "PER"}
+    for name in ("Lex", "Clark"):
+        if name in text:
+            assert any(name in p.split() for p in people), name
+    for place in ("Metropolis", "Smallville"):
+        if place in text:
+            assert any(place in o for o in others), place
+            assert place not in people
