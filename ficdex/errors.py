@@ -95,3 +95,9 @@ class NotFoundError(LibraryError):
     """No work with that id in the library."""
 
     code = "not_found"
+
+
+class QueryError(LibraryError):
+    """A library search that cannot be run as written."""
+
+    code = "bad_query"

@@ -1,0 +1,404 @@
+"""What the SQLite and PostgreSQL stores share: the tables' meaning, writing a
+work in one transaction, and building a search from a `SearchQuery`.
+
+SQL here is written once with `?` placeholders and portable statements
+(`INSERT … ON CONFLICT`, `RETURNING`); a backend supplies the connection,
+its DDL, and its full-text search.  Tags live in `tags` (type, name, normal
+form) joined to works by `work_tags` with a `kind` (effective, declared,
+inferred) and an index on (tag, kind, work), so "include Fluff, exclude Major
+Character Death" is two index probes whatever the size of the library.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+
+from .. import __version__
+from ..errors import LibraryError, NotFoundError
+from . import dedupe, kb
+from .query import SearchQuery, is_negative, parse_text
+from .store import Hit, PutResult, SearchResult, Store, Work, story_from_dict
+from .tags import (
+    TAG_TYPES, canonical, character_aliases, declared_tags, effective, implied_aliases,
+    inferred_tags, is_crossover, norm,
+)
+from .works import row_fields
+
+KIND = {"effective": 0, "declared": 1, "inferred": 2}
+ANY_TYPE = "tag"  # AO3's "Other tags to include" matches a tag of any type
+
+
+class SQLStore(Store):
+    placeholder = "?"
+    # [(version, [statement, …])]: applied in order, each in one transaction.
+    MIGRATIONS: list[tuple[int, list[str]]] = []
+
+    def __init__(self):
+        self._tag_ids: dict[tuple[str, str], int] = {}
+
+    # -- backend hooks -------------------------------------------------
+    def _cursor(self):
+        raise NotImplementedError
+
+    @contextmanager
+    def _tx(self):
+        raise NotImplementedError
+        yield
+
+    def _fts_delete(self, n: int, old: tuple) -> None:
+        """Drop a work's full-text entry; `old` is (title, summary, text, tags) as indexed."""
+
+    def _fts_insert(self, n: int, new: tuple) -> None:
+        """Index a work's (title, summary, text, tags)."""
+
+    def _text_filter(self, tree, scored: bool) -> tuple[str, list, str, list, str | None]:
+        """(join, its params, where, its params, score expression) for a parsed free-text query."""
+        raise NotImplementedError
+
+    # -- helpers -----------------------------------------------------------
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def _all(self, sql: str, params=()) -> list[tuple]:
+        cur = self._cursor()
+        cur.execute(self._sql(sql), tuple(params))
+        return cur.fetchall()
+
+    def _one(self, sql: str, params=()):
+        rows = self._all(sql, params)
+        return rows[0] if rows else None
+
+    def _do(self, sql: str, params=()) -> None:
+        self._cursor().execute(self._sql(sql), tuple(params))
+
+    def _migrate(self, current: int) -> None:
+        latest = self.MIGRATIONS[-1][0]
+        if current > latest:
+            raise LibraryError(
+                f"library schema version {current} is newer than this ficdex understands ({latest}); upgrade ficdex",
+                self.url,
+            )
+        for version, statements in self.MIGRATIONS:
+            if version <= current:
+                continue
+            with self._tx():
+                for st in statements:
+                    self._do(st)
+                self._do("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(version),))
+
+    def schema_version(self) -> int:
+        row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(row[0]) if row else 0
+
+    def _tag_id(self, tag_type: str, name: str) -> int:
+        key = (tag_type, norm(name))
+        if key not in self._tag_ids:
+            self._do("INSERT INTO tags(type, name, norm) VALUES (?, ?, ?) ON CONFLICT(type, norm) DO NOTHING",
+                     (tag_type, name, key[1]))
+            self._tag_ids[key] = self._one("SELECT id FROM tags WHERE type = ? AND norm = ?", key)[0]
+        return self._tag_ids[key]
+
+    @contextmanager
+    def _write(self):
+        try:
+            with self._tx():
+                yield
+        except BaseException:
+            # Tag ids handed out inside a rolled-back transaction do not exist.
+            self._tag_ids.clear()
+            raise
+
+    # -- writing -------------------------------------------------------------
+    def put(self, doc, story=None, *, replace=False):
+        with self._write():
+            return self._put(doc, story, replace)
+
+    def put_many(self, items):
+        with self._write():
+            return [self._put(doc, story, False) for doc, story in items]
+
+    def _put(self, doc: dict, story: dict | None, replace: bool) -> PutResult:
+        work_id = doc["id"]
+        row = self._one("SELECT n, overrides FROM works WHERE id = ?", (work_id,))
+        if row and not replace:
+            return PutResult(work_id, "unchanged")
+        text = (story or {}).get("text") or doc.get("text") or ""
+        stored_doc = {k: v for k, v in doc.items() if k != "text"}
+        stored_story = {k: v for k, v in story.items() if k != "text"} if story else None
+        overrides = json.loads(row[1]) if row else {}
+        dec, inf = declared_tags(doc), inferred_tags(doc)
+        eff = effective(dec, inf, overrides)
+        f = row_fields(doc)
+        sig = dedupe.signature(text)
+        dups = self._similar(sig, row[0] if row else None) if sig is not None else []
+        now = time.time()
+        values = (f["title"], f["title_sort"], json.dumps(f["authors"]), f["author_sort"], f["summary"],
+                  f["words"], f["chapters"], f["complete"], f["language"], int(is_crossover(eff["fandom"])),
+                  now, doc.get("ficdex_version"), f["source_path"], f["source_format"])
+        data = (json.dumps(stored_doc, ensure_ascii=False),
+                json.dumps(stored_story, ensure_ascii=False) if stored_story else None,
+                text, None if sig is None else dedupe.to_bytes(sig))
+        cols = ("title, title_sort, authors, author_sort, summary, words, chapters, complete, language, "
+                "crossover, analysed_at, ficdex_version, source_path, source_format")
+        if row:
+            n = row[0]
+            self._fts_delete(n, self._fts_row(n))
+            sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
+            self._do(f"UPDATE works SET {sets} WHERE n = ?", values + (n,))
+            self._do("DELETE FROM work_tags WHERE work = ?", (n,))
+            self._do("DELETE FROM minhash_bands WHERE work = ?", (n,))
+            tag_text = self._write_tags(n, doc, dec, inf, eff)
+            self._do("UPDATE work_data SET title = ?, summary = ?, analysis = ?, story = ?, text = ?, minhash = ?, "
+                     "tags = ? WHERE n = ?", (f["title"], f["summary"]) + data + (tag_text, n))
+        else:
+            marks = ", ".join("?" * (len(values) + 2))
+            n = self._one(f"INSERT INTO works(id, added_at, {cols}) VALUES ({marks}) RETURNING n",
+                          (work_id, now) + values)[0]
+            # Tags first: their text goes into the data row's one write, which
+            # PostgreSQL's generated tsvector then indexes once.
+            tag_text = self._write_tags(n, doc, dec, inf, eff)
+            self._do("INSERT INTO work_data(n, title, summary, analysis, story, text, minhash, tags) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (n, f["title"], f["summary"]) + data + (tag_text,))
+        self._fts_insert(n, (f["title"], f["summary"], text, tag_text))
+        if sig is not None:
+            for band, h in dedupe.band_hashes(sig):
+                self._do("INSERT INTO minhash_bands(band, hash, work) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                         (band, h, n))
+        return PutResult(work_id, "updated" if row else "added", dups)
+
+    def _fts_row(self, n: int) -> tuple:
+        return self._one("SELECT title, summary, text, tags FROM work_data WHERE n = ?", (n,))
+
+    def _write_tags(self, n: int, doc: dict, dec: dict, inf: dict, eff: dict) -> str:
+        """Write tag rows of every kind and aliases; return the tag text
+        full-text search sees (effective tags and their aliases)."""
+        seen: set[tuple[int, int]] = set()
+        for kind, tags in ((0, eff), (1, dec), (2, inf)):
+            for t in TAG_TYPES:
+                for pos, name in enumerate(tags[t]):
+                    tid = self._tag_id(t, name)
+                    if (tid, kind) not in seen:
+                        seen.add((tid, kind))
+                        self._do("INSERT INTO work_tags(work, tag, kind, pos) VALUES (?, ?, ?, ?)",
+                                 (n, tid, kind, pos))
+        analysed = character_aliases(doc)
+        words = []
+        for t in TAG_TYPES:
+            for name in {x for tags in (eff, dec, inf) for x in tags[t]}:
+                aliases = implied_aliases(name) | kb.aliases_for(name)
+                if t == "character":
+                    aliases |= analysed.get(name, set())
+                aliases.discard(norm(name))
+                tid = self._tag_id(t, name)
+                for a in sorted(aliases):
+                    self._do("INSERT INTO tag_aliases(tag, alias) VALUES (?, ?) ON CONFLICT DO NOTHING", (tid, a))
+                if name in eff[t]:
+                    words.append(name)
+                    words.extend(sorted(aliases))
+        return " ; ".join(words)
+
+    def _similar(self, sig, self_n: int | None) -> list[tuple[str, float]]:
+        bands = dedupe.band_hashes(sig)
+        cond = " OR ".join("(b.band = ? AND b.hash = ?)" for _ in bands)
+        rows = self._all(
+            f"SELECT DISTINCT w.id, d.minhash FROM minhash_bands b JOIN works w ON w.n = b.work "
+            f"JOIN work_data d ON d.n = b.work WHERE ({cond}) AND b.work <> ?",
+            [v for bh in bands for v in bh] + [self_n if self_n is not None else -1],
+        )
+        out = [(wid, dedupe.similarity(sig, dedupe.from_bytes(bytes(m)))) for wid, m in rows]
+        return sorted(((w, round(s, 3)) for w, s in out if s >= dedupe.THRESHOLD), key=lambda x: (-x[1], x[0]))
+
+    def set_overrides(self, work_id, overrides):
+        work_id = self.resolve(work_id)
+        with self._write():
+            n, raw = self._one("SELECT n, analysis FROM works JOIN work_data USING (n) WHERE id = ?", (work_id,))
+            doc = json.loads(raw)
+            dec, inf = declared_tags(doc), inferred_tags(doc)
+            eff = effective(dec, inf, overrides)
+            old = self._fts_row(n)
+            self._fts_delete(n, old)
+            self._do("UPDATE works SET overrides = ?, crossover = ? WHERE n = ?",
+                     (json.dumps(overrides, ensure_ascii=False), int(is_crossover(eff["fandom"])), n))
+            self._do("DELETE FROM work_tags WHERE work = ?", (n,))
+            tag_text = self._write_tags(n, doc, dec, inf, eff)
+            self._do("UPDATE work_data SET tags = ? WHERE n = ?", (tag_text, n))
+            self._fts_insert(n, old[:3] + (tag_text,))
+        return self.get(work_id)
+
+    def remove(self, work_id):
+        work_id = self.resolve(work_id)
+        with self._write():
+            n = self._one("SELECT n FROM works WHERE id = ?", (work_id,))[0]
+            self._fts_delete(n, self._fts_row(n))
+            for table, col in (("work_tags", "work"), ("minhash_bands", "work"), ("work_data", "n"), ("works", "n")):
+                self._do(f"DELETE FROM {table} WHERE {col} = ?", (n,))
+
+    # -- reading ---------------------------------------------------------------
+    def resolve(self, work_id):
+        wid = work_id.strip().lower()
+        if not wid or not all(c in "0123456789abcdef" for c in wid):
+            raise NotFoundError("no such work in the library", work_id)
+        if self._one("SELECT 1 FROM works WHERE id = ?", (wid,)):
+            return wid
+        # Prefixes, as git takes short hashes: a range scan on the unique index.
+        rows = self._all("SELECT id FROM works WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", (wid, wid + "g"))
+        if not rows:
+            raise NotFoundError("no such work in the library", work_id)
+        if len(rows) > 1:
+            raise NotFoundError("the id prefix matches several works; give more of the id", work_id)
+        return rows[0][0]
+
+    def get(self, work_id):
+        work_id = self.resolve(work_id)
+        r = self._one(
+            "SELECT w.id, w.title, w.authors, w.summary, w.words, w.chapters, w.complete, w.language, w.crossover, "
+            "w.added_at, w.ficdex_version, w.source_path, w.source_format, w.overrides, d.analysis "
+            "FROM works w JOIN work_data d ON d.n = w.n WHERE w.id = ?", (work_id,))
+        doc, overrides = json.loads(r[14]), json.loads(r[13])
+        dec, inf = declared_tags(doc), inferred_tags(doc)
+        return Work(
+            id=r[0], title=r[1], authors=json.loads(r[2]), summary=r[3], words=r[4], chapters=r[5],
+            complete=None if r[6] is None else bool(r[6]), language=r[7], crossover=bool(r[8]),
+            added_at=r[9], ficdex_version=r[10], source_path=r[11], source_format=r[12],
+            declared=dec, inferred=inf, overrides=overrides, effective=effective(dec, inf, overrides), analysis=doc,
+        )
+
+    def story(self, work_id):
+        work_id = self.resolve(work_id)
+        raw, text = self._one("SELECT story, text FROM works JOIN work_data USING (n) WHERE id = ?", (work_id,))
+        return story_from_dict({**json.loads(raw), "text": text}) if raw else None
+
+    def text(self, work_id):
+        return self._one("SELECT text FROM works JOIN work_data USING (n) WHERE id = ?", (self.resolve(work_id),))[0]
+
+    def ids(self):
+        return [r[0] for r in self._all("SELECT id FROM works ORDER BY n")]
+
+    def versions(self):
+        return dict(self._all("SELECT id, ficdex_version FROM works ORDER BY n"))
+
+    def count(self):
+        return self._one("SELECT count(*) FROM works")[0]
+
+    def tag_counts(self, tag_type, limit=None):
+        sql = ("SELECT t.name, count(*) AS c FROM work_tags wt JOIN tags t ON t.id = wt.tag "
+               "WHERE t.type = ? AND wt.kind = 0 GROUP BY t.id, t.name ORDER BY c DESC, t.name")
+        return [(a, b) for a, b in self._all(sql + (f" LIMIT {int(limit)}" if limit else ""), (tag_type,))]
+
+    def duplicate_groups(self):
+        rows = self._all(
+            "SELECT DISTINCT wa.id, wb.id, da.minhash, db.minhash FROM minhash_bands a "
+            "JOIN minhash_bands b ON a.band = b.band AND a.hash = b.hash AND a.work < b.work "
+            "JOIN works wa ON wa.n = a.work JOIN works wb ON wb.n = b.work "
+            "JOIN work_data da ON da.n = a.work JOIN work_data db ON db.n = b.work")
+        sims = {}
+        for a, b, ma, mb in rows:
+            s = dedupe.similarity(dedupe.from_bytes(bytes(ma)), dedupe.from_bytes(bytes(mb)))
+            if s >= dedupe.THRESHOLD:
+                sims[(a, b)] = sims[(b, a)] = round(s, 3)
+        return [[(g[0], 1.0)] + [(w, sims.get((g[0], w), 0.0)) for w in g[1:]] for g in dedupe.groups(list(sims))]
+
+    # -- search ----------------------------------------------------------------
+    def _resolve_tag(self, tag_type: str, name: str) -> list[int]:
+        """Tag ids a name stands for: the tag itself, tags it is an alias of,
+        and tags sharing an alias group with those."""
+        names = {norm(name), norm(canonical(tag_type, name))} | kb.aliases_for(name)
+        tcond = "" if tag_type == ANY_TYPE else "t.type = ? AND "
+        tparam = [] if tag_type == ANY_TYPE else [tag_type]
+        marks = ", ".join("?" * len(names))
+        ids = {r[0] for r in self._all(
+            f"SELECT t.id FROM tags t WHERE {tcond}t.norm IN ({marks}) UNION "
+            f"SELECT t.id FROM tag_aliases a JOIN tags t ON t.id = a.tag WHERE {tcond}a.alias IN ({marks})",
+            tparam + sorted(names) + tparam + sorted(names))}
+        if ids:
+            more = {r[0] for r in self._all(
+                f"SELECT alias FROM tag_aliases WHERE tag IN ({', '.join('?' * len(ids))})", sorted(ids))}
+            if more:
+                marks = ", ".join("?" * len(more))
+                ids |= {r[0] for r in self._all(f"SELECT t.id FROM tags t WHERE {tcond}t.norm IN ({marks})",
+                                                 tparam + sorted(more))}
+        return sorted(ids)
+
+    def _tag_cond(self, ids: list[int], kind: int, negate: bool) -> tuple[str, list]:
+        marks = ", ".join("?" * len(ids))
+        op = "NOT IN" if negate else "IN"
+        return f"w.n {op} (SELECT work FROM work_tags WHERE kind = ? AND tag IN ({marks}))", [kind, *ids]
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        kind = KIND[q.tags_from]
+        where, params = [], []
+        empty = SearchResult(0, q.page, q.per_page)
+        for tag_type, names in q.include.items():
+            # A work has one rating, so several ratings can only mean "any of".
+            groups = [names] if tag_type == "rating" else [[n] for n in names]
+            for group in groups:
+                ids = sorted({i for n in group for i in self._resolve_tag(tag_type, n)})
+                if not ids:
+                    return empty
+                sql, p = self._tag_cond(ids, kind, False)
+                where.append(sql)
+                params += p
+        excluded = sorted({i for t, names in q.exclude.items() for n in names for i in self._resolve_tag(t, n)})
+        if excluded:
+            sql, p = self._tag_cond(excluded, kind, True)
+            where.append(sql)
+            params += p
+        for cond, value in (("w.words >= ?", q.words_from), ("w.words <= ?", q.words_to)):
+            if value is not None:
+                where.append(cond)
+                params.append(value)
+        if q.complete is not None:
+            where.append("w.complete = ?")
+            params.append(int(q.complete))
+        if q.language:
+            from .works import language_name
+
+            where.append("w.language = ?")
+            params.append(language_name(q.language))
+        if q.crossover is not None:
+            where.append("w.crossover = ?")
+            params.append(int(q.crossover))
+        join, score = "", None
+        tree = parse_text(q.text)
+        if tree is not None:
+            scored = q.sort == "best" and not is_negative(tree)
+            join, jp, cond, cp, score = self._text_filter(tree, scored)
+            if cond:
+                where.append(cond)
+            params = jp + params + cp
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        total = self._one(f"SELECT count(*) FROM works w {join}{clause}", params)[0]
+        order = {
+            "best": f"{score} DESC, w.added_at DESC, w.n DESC" if score else "w.added_at DESC, w.n DESC",
+            "title": "w.title_sort, w.n",
+            "author": "w.author_sort, w.title_sort, w.n",
+            "words": "w.words DESC, w.n",
+            "added": "w.added_at DESC, w.n DESC",
+        }[q.sort]
+        rows = self._all(
+            f"SELECT w.n, w.id, w.title, w.authors, w.words, w.complete, w.language, w.added_at, "
+            f"{score or 'NULL'} FROM works w {join}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            params + [q.per_page, q.offset])
+        tags = self._hit_tags([r[0] for r in rows])
+        hits = [Hit(id=r[1], title=r[2], authors=json.loads(r[3]), words=r[4],
+                    complete=None if r[5] is None else bool(r[5]), language=r[6], added_at=r[7],
+                    tags=tags.get(r[0], {t: [] for t in TAG_TYPES}),
+                    score=None if r[8] is None else round(float(r[8]), 4)) for r in rows]
+        return SearchResult(total, q.page, q.per_page, hits)
+
+    def _hit_tags(self, ns: list[int]) -> dict[int, dict[str, list[str]]]:
+        if not ns:
+            return {}
+        out = {n: {t: [] for t in TAG_TYPES} for n in ns}
+        for n, t, name in self._all(
+            f"SELECT wt.work, t.type, t.name FROM work_tags wt JOIN tags t ON t.id = wt.tag "
+            f"WHERE wt.kind = 0 AND wt.work IN ({', '.join('?' * len(ns))}) ORDER BY wt.work, wt.pos", ns):
+            out[n][t].append(name)
+        return out
+
+
+def current_version() -> str:
+    return __version__
