@@ -131,7 +131,7 @@ def _authors(byline: LexborNode | None) -> list[str]:
     return [inline_text(a) for a in byline.css('a[rel="author"]') if inline_text(a)]
 
 
-def _preface(tree: LexborHTMLParser):
+def preface(tree: LexborHTMLParser):
     meta = tree.css_first("#preface .meta") or tree.css_first("#preface")
     declared = parse_tags(tree.css_first("#preface dl.tags"))
     msg = tree.css_first("#preface p.message")
@@ -156,22 +156,43 @@ def _preface(tree: LexborHTMLParser):
     return title, authors, summary, front, declared
 
 
-def _chapter_body(node: LexborNode) -> tuple[list[str], set[int]]:
-    return paragraphs(blocks(node))
+def _chapter_nodes(container: LexborNode) -> list[LexborNode]:
+    """Top-most div.meta / div.userstuff under `container`, in order.  A
+    userstuff div that wraps others (AO3's own #chapters) is not a chapter."""
+    picked: list[LexborNode] = []
+    ids: set[int] = set()
+    stop = container.mem_id
+    for node in container.css("div.meta, div.userstuff"):
+        # (a node's css() matches the node itself, hence the id comparison)
+        if node.mem_id == stop or any(d.mem_id != node.mem_id for d in node.css("div.userstuff, div.meta.group")):
+            continue
+        anc, inside = node.parent, False
+        while anc is not None and anc.mem_id != stop:  # depth is capped by sanitize.limit_depth
+            if anc.mem_id in ids or (anc.attributes.get("id") or "") in ("preface", "afterword"):
+                inside = True
+                break
+            anc = anc.parent
+        if not inside:
+            picked.append(node)
+            ids.add(node.mem_id)
+    return picked
 
 
-def _chapters(tree: LexborHTMLParser):
-    """(RawChapter, its Matter list) pairs in order.  The containers are found
-    with selectors, not by position, so the same code reads the HTML download
-    and the EPUB, whose converter splits and re-wraps the chapters."""
-    roots = tree.css("#chapters")
+def chapter_items(containers: list[LexborNode]) -> list[tuple[RawChapter, list[Matter]]]:
+    """(RawChapter, its Matter) pairs in order.  Containers are searched with
+    selectors, not by position, so the same code reads the HTML download and
+    the EPUB, whose converter splits the chapters into files and re-wraps them."""
     items: list[tuple[RawChapter, list[Matter]]] = []
     title: str | None = None
     matter: list[Matter] = []
-    for root in roots:
-        for node in root.iter():
-            cls = (node.attributes.get("class") or "").split() if node.tag == "div" else []
-            if "meta" in cls and "group" in cls:
+    for container in containers:
+        for node in _chapter_nodes(container):
+            cls = (node.attributes.get("class") or "").split()
+            if "userstuff" in cls:
+                paras, breaks = paragraphs(blocks(node))
+                items.append((RawChapter(title, paras, breaks), matter))
+                title, matter = None, []
+            elif "group" in cls:
                 title = inline_text(node.css_first("h2.heading, h2, h3")) or None
                 matter = []
                 for label, quote in _labelled_quotes(node):
@@ -179,41 +200,36 @@ def _chapters(tree: LexborHTMLParser):
                     text = text_of(quote)
                     if kind and text:
                         matter.append(Matter(kind, text))
-            elif "userstuff" in cls:
-                paras, breaks = _chapter_body(node)
-                items.append((RawChapter(title, paras, breaks), matter))
-                title, matter = None, []
-            elif "meta" in cls and items:
+            elif items:
                 for label, quote in _labelled_quotes(node):
                     text = text_of(quote)
                     if label == "chapter end notes" and text:
                         items[-1][1].append(Matter("end_notes", text))
-    if not items:
-        # No inner div.userstuff: the text sits straight in #chapters.
-        for root in roots:
-            for h in root.css("h2.toc-heading"):
-                h.decompose()
-            paras, breaks = _chapter_body(root)
-            items.append((RawChapter(None, paras, breaks), []))
     return items
 
 
-def read_ao3(tree: LexborHTMLParser, source: Source) -> Story:
-    title, authors, summary, front, declared = _preface(tree)
+def end_notes(tree: LexborHTMLParser) -> list[Matter]:
+    out = []
+    for label, quote in _labelled_quotes(tree.css_first("#afterword .meta") or tree.css_first("#afterword")):
+        text = text_of(quote)
+        if label == "end notes" and text:
+            out.append(Matter("end_notes", text))
+    return out
+
+
+def assemble(preface, items, back: list[Matter], source: Source) -> Story:
+    title, authors, summary, front, declared = preface
+    front = list(front)
     chapters: list[RawChapter] = []
-    back: list[Matter] = []
-    for raw, matter in _chapters(tree):
+    chapter_back: list[Matter] = []
+    for raw, matter in items:
         # build_story drops empty chapters; index Matter by the kept position.
         index = len(chapters) if any(p.strip() for p in raw.paragraphs) else None
         if index is not None:
             chapters.append(raw)
         for m in matter:
             m.chapter = index
-            (back if m.kind == "end_notes" else front).append(m)
-    for label, quote in _labelled_quotes(tree.css_first("#afterword .meta") or tree.css_first("#afterword")):
-        text = text_of(quote)
-        if label == "end notes" and text:
-            back.append(Matter("end_notes", text))
+            (chapter_back if m.kind == "end_notes" else front).append(m)
     return build_story(
         chapters,
         source=source,
@@ -221,6 +237,18 @@ def read_ao3(tree: LexborHTMLParser, source: Source) -> Story:
         authors=authors,
         summary=summary,
         front_matter=front,
-        back_matter=back,
+        back_matter=chapter_back + back,
         declared=declared,
     )
+
+
+def read_ao3(tree: LexborHTMLParser, source: Source) -> Story:
+    containers = tree.css("#chapters")[:1] or [tree.body or tree.root]
+    items = chapter_items(containers)
+    if not items:
+        # No div.userstuff at all: the text sits straight in #chapters.
+        for h in containers[0].css("h2.toc-heading"):
+            h.decompose()
+        paras, breaks = paragraphs(blocks(containers[0]))
+        items = [(RawChapter(None, paras, breaks), [])]
+    return assemble(preface(tree), items, end_notes(tree), source)
