@@ -1,0 +1,305 @@
+"""The content stage: rating, archive warnings and a few content tags.
+
+Everything here starts from lexicon hits (lexicon.py), so every tag can point
+at the passages that produced it.  The rating is a small learned model over
+density-aware signals (hits per 1,000 words, the most hits in any ~200-word
+block, and the log count: one explicit scene in a 50k-word story must still
+count); warnings and tags are hand-set rules, tilted toward recall for the
+warnings a reader most needs (Rape/Non-Con, Underage).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from importlib import resources
+
+from ..errors import ModelError
+from ..model import count_words
+from . import lexicon
+from .pipeline import Analysis, register
+
+RATINGS = ("General Audiences", "Teen And Up Audiences", "Mature", "Explicit")
+RATING_CATEGORIES = ("sex_explicit", "sex_mild", "kiss", "swear_strong", "swear_mild", "violence", "gore",
+                     "death", "drugs", "alcohol", "themes", "noncon")
+WHY = {
+    "sex_explicit": "explicit sexual content", "sex_mild": "sexual content", "kiss": "kissing",
+    "swear_strong": "strong language", "swear_mild": "mild language", "violence": "violence",
+    "gore": "graphic violence or gore", "death": "death", "drugs": "drug use", "alcohol": "alcohol",
+    "themes": "mature themes", "noncon": "sexual violence", "coercion": "coercion in a sexual scene",
+    "age": "a character under 18 in a sexual context",
+}
+BLOCK_WORDS = 200  # paragraphs are merged into blocks of at least this many words
+EXCERPT = 200
+
+
+@dataclass
+class Signals:
+    """Lexicon hits of one text, located in paragraphs and blocks."""
+
+    text: str
+    words: int
+    paragraphs: list[tuple[int, int]]
+    hits: dict[str, list[tuple[int, int]]]
+    para_of: dict[str, list[int]]  # category -> paragraph index of each hit
+    block_of_para: list[int]
+
+    def count(self, cat: str) -> int:
+        return len(self.hits[cat])
+
+    def per_para(self, cat: str) -> list[int]:
+        out = [0] * len(self.paragraphs)
+        for p in self.para_of[cat]:
+            out[p] += 1
+        return out
+
+    def block_max(self, cat: str) -> int:
+        blocks = [0] * (self.block_of_para[-1] + 1 if self.block_of_para else 1)
+        for p in self.para_of[cat]:
+            blocks[self.block_of_para[p]] += 1
+        return max(blocks)
+
+    def near(self, cat: str, para: int, reach: int = 1) -> bool:
+        """A hit of `cat` in paragraph `para` or within `reach` paragraphs of it."""
+        paras = self.para_of[cat]
+        i = bisect_right(paras, para - reach - 1)
+        return i < len(paras) and paras[i] <= para + reach
+
+
+def signals(text: str, paragraphs: list[tuple[int, int]] | None = None) -> Signals:
+    if not paragraphs:
+        paragraphs = [(0, len(text))]
+    starts = [s for s, _ in paragraphs]
+    hits = lexicon.scan(text)
+    para_of = {c: [max(0, bisect_right(starts, s) - 1) for s, _ in spans] for c, spans in hits.items()}
+    block_of_para, block, acc = [], 0, 0
+    for s, e in paragraphs:
+        block_of_para.append(block)
+        acc += count_words(text[s:e])
+        if acc >= BLOCK_WORDS:
+            block, acc = block + 1, 0
+    return Signals(text, max(1, count_words(text)), paragraphs, hits, para_of, block_of_para)
+
+
+def features(sig: Signals) -> dict[str, float]:
+    """The model's inputs: three views per category, all log-scaled so one
+    wordy story cannot dominate the fit."""
+    out = {}
+    for c in RATING_CATEGORIES:
+        n = sig.count(c)
+        out[f"{c}.per_1k"] = math.log1p(1000.0 * n / sig.words)
+        out[f"{c}.block_max"] = math.log1p(sig.block_max(c))
+        out[f"{c}.count"] = math.log1p(n)
+    out["log_words"] = math.log(sig.words)
+    return out
+
+
+def story_paragraphs(story) -> list[tuple[int, int]]:
+    return [(p.start, p.end) for p in story.paragraphs()] or [(0, len(story.text))]
+
+
+# ---- the rating model -------------------------------------------------------
+
+class RatingModel:
+    """Cumulative ("at least level k") logistic models, one per level above
+    General, with a decision threshold each.  Thresholds are set by the trainer
+    so that Explicit and Mature are not missed (see train/content.py)."""
+
+    def __init__(self, data: dict):
+        self.names: list[str] = data["features"]
+        self.mean, self.scale = data["mean"], data["scale"]
+        self.levels: list[dict] = data["levels"]  # [{"w": [...], "b": float}] for >=Teen, >=Mature, >=Explicit
+        self.thresholds: list[float] = data["thresholds"]
+
+    @classmethod
+    def load(cls, path=None) -> "RatingModel":
+        try:
+            if path is None:
+                ref = resources.files("ficdex.models").joinpath("content", "rating.json")
+                data = json.loads(ref.read_text(encoding="utf-8"))
+            else:
+                with open(path, encoding="utf-8") as f:
+                    data = json.load(f)
+            return cls(data)
+        except (OSError, ValueError, KeyError) as e:
+            raise ModelError(f"content rating model unreadable: {e}") from e
+
+    def standardize(self, feats: dict[str, float]) -> list[float]:
+        return [(feats[n] - m) / s for n, m, s in zip(self.names, self.mean, self.scale)]
+
+    def cumulative(self, feats: dict[str, float]) -> list[float]:
+        z = self.standardize(feats)
+        probs, prev = [], 1.0
+        for lv in self.levels:
+            t = lv["b"] + sum(w * x for w, x in zip(lv["w"], z))
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, t))))
+            prev = min(prev, p)  # "at least Explicit" can never beat "at least Mature"
+            probs.append(prev)
+        return probs
+
+    def decide(self, cum: list[float]) -> int:
+        level = 0
+        for k, (p, t) in enumerate(zip(cum, self.thresholds), start=1):
+            if p >= t:
+                level = k
+        return level
+
+    def contributions(self, feats: dict[str, float], level: int) -> dict[str, float]:
+        """Per category, how much it pushed the story up to `level`."""
+        if level == 0:
+            return {}
+        z = self.standardize(feats)
+        out: dict[str, float] = {}
+        for name, w, x in zip(self.names, self.levels[level - 1]["w"], z):
+            cat = name.split(".")[0]
+            if cat in RATING_CATEGORIES:
+                out[cat] = out.get(cat, 0.0) + w * x
+        return out
+
+
+def class_probs(cum: list[float]) -> list[float]:
+    c = [1.0, *cum, 0.0]
+    return [max(0.0, c[k] - c[k + 1]) for k in range(len(RATINGS))]
+
+
+# ---- evidence ---------------------------------------------------------------
+
+def excerpt(text: str, start: int, end: int) -> dict:
+    """A window of at most EXCERPT characters around a hit, on word edges."""
+    mid = (start + end) // 2
+    lo, hi = max(0, mid - EXCERPT // 2), min(len(text), mid + EXCERPT // 2)
+    if lo > 0:
+        sp = text.find(" ", lo, start)
+        lo = sp + 1 if sp != -1 else lo
+    if hi < len(text):
+        sp = text.rfind(" ", end, hi)
+        hi = sp if sp != -1 else hi
+    return {"start": lo, "end": hi, "excerpt": text[lo:hi]}
+
+
+def best_passages(sig: Signals, cats: list[str], limit: int = 3, where=None) -> list[dict]:
+    """The paragraphs with most hits of `cats` (optionally filtered by
+    `where(cat, paragraph)`), one excerpt each, around that paragraph's hits."""
+    per: dict[int, list[tuple[int, int, str]]] = {}
+    for c in cats:
+        for (s, e), p in zip(sig.hits[c], sig.para_of[c]):
+            if where is None or where(c, p):
+                per.setdefault(p, []).append((s, e, c))
+    ranked = sorted(per.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    out = []
+    for _, spans in sorted(ranked):
+        spans.sort()
+        # centre on the densest stretch: the hit with most others within 100 chars
+        s, e, _c = max(spans, key=lambda h: sum(abs(h[0] - o[0]) < 100 for o in spans))
+        ev = excerpt(sig.text, s, e)
+        inside = [sig.text[a:b] for a, b, _ in spans if a >= ev["start"] and b <= ev["end"]]
+        kinds = sorted({WHY.get(c, c) for *_, c in spans})
+        ev["why"] = f"{'; '.join(kinds)}: " + ", ".join(dict.fromkeys(t.lower() for t in inside))
+        out.append(ev)
+    return out
+
+
+# ---- warnings and tags --------------------------------------------------------
+
+SEXUAL = ("sex_explicit", "sex_mild")
+
+
+def _in_sexual_scene(sig: Signals, p: int, with_kiss: bool = True) -> bool:
+    cats = SEXUAL + (("kiss",) if with_kiss else ())
+    return any(sig.near(c, p, 1) for c in cats)
+
+
+def warnings(sig: Signals) -> list[dict]:
+    out = []
+    coerced = [p for p in sig.para_of["coercion"] if _in_sexual_scene(sig, p)]
+    noncon = sig.count("noncon") + len(coerced)
+    if sig.count("noncon") >= 1 or len(coerced) >= 2:
+        ev = best_passages(sig, ["noncon", "coercion"],
+                           where=lambda c, p: c == "noncon" or _in_sexual_scene(sig, p))
+        out.append({"tag": "Rape/Non-Con", "confidence": round(min(0.9, 0.3 + 0.1 * noncon), 2), "evidence": ev})
+    young = [p for p in sig.para_of["age"] if any(sig.near(c, p, 2) for c in SEXUAL)]
+    if young:
+        ev = best_passages(sig, ["age"], where=lambda c, p: p in young)
+        out.append({"tag": "Underage", "confidence": round(min(0.8, 0.2 + 0.1 * len(young)), 2), "evidence": ev})
+    deaths = sig.count("death")
+    if deaths >= 3 and 1000.0 * deaths / sig.words >= 1.5:
+        out.append({"tag": "Major Character Death", "confidence": round(min(0.7, 0.1 + 0.05 * deaths), 2),
+                    "evidence": best_passages(sig, ["death"])})
+    gore = sig.count("gore")
+    if gore >= 2 and sig.count("violence") >= 5:
+        out.append({"tag": "Graphic Depictions Of Violence", "confidence": round(min(0.8, 0.2 + 0.1 * gore), 2),
+                    "evidence": best_passages(sig, ["gore", "violence"])})
+    if not out:
+        out.append({"tag": "No Archive Warnings Apply", "confidence": 0.6, "evidence": []})
+    return out
+
+
+def additional_tags(sig: Signals, rating: int, warned: set[str]) -> list[dict]:
+    tags = []
+    coerced = [p for p in sig.para_of["coercion"] if _in_sexual_scene(sig, p)]
+    if coerced and "Rape/Non-Con" not in warned:
+        tags.append({"tag": "Dubious Consent", "evidence": best_passages(
+            sig, ["coercion"], where=lambda c, p: _in_sexual_scene(sig, p))})
+    young = [p for p in sig.para_of["age"] if any(sig.near(c, p, 2) for c in SEXUAL)]
+    if young and sig.block_max("sex_explicit") < 3 and "Underage" in warned:
+        tags.append({"tag": "Implied/Referenced Underage", "evidence": best_passages(
+            sig, ["age"], where=lambda c, p: p in young)})
+    if sig.block_max("sex_explicit") >= 3:
+        tags.append({"tag": "Explicit Sexual Content", "evidence": best_passages(sig, ["sex_explicit"])})
+    firsts = [p for p in sig.para_of["first"] if sig.near("kiss", p, 1)]
+    if firsts and sig.count("kiss") >= 2 and sig.block_max("sex_explicit") == 0:
+        tags.append({"tag": "First Kiss", "evidence": best_passages(
+            sig, ["first", "kiss"], where=lambda c, p: p in firsts)})
+    if sig.count("drugs") >= 3:
+        tags.append({"tag": "Drug Use", "evidence": best_passages(sig, ["drugs"])})
+    if sig.count("alcohol") >= 4:
+        tags.append({"tag": "Alcohol", "evidence": best_passages(sig, ["alcohol"])})
+    if sig.count("swear_strong") >= 5:
+        tags.append({"tag": "Swearing", "evidence": best_passages(sig, ["swear_strong"])})
+    return tags
+
+
+# ---- the stage ----------------------------------------------------------------
+
+def rate(sig: Signals, model: RatingModel) -> dict:
+    feats = features(sig)
+    cum = model.cumulative(feats)
+    level = model.decide(cum)
+    probs = class_probs(cum)
+    contrib = model.contributions(feats, level)
+    cats = [c for c, v in sorted(contrib.items(), key=lambda kv: -kv[1]) if v > 0 and sig.count(c)][:2]
+    return {
+        "tag": RATINGS[level],
+        "confidence": round(probs[level], 3),
+        "evidence": best_passages(sig, cats) if cats else [],
+        "scores": {
+            "probabilities": {r: round(p, 3) for r, p in zip(RATINGS, probs)},
+            "signals": {c: {"count": sig.count(c), "per_1k": round(1000.0 * sig.count(c) / sig.words, 2),
+                            "block_max": sig.block_max(c)} for c in RATING_CATEGORIES if sig.count(c)},
+        },
+    }
+
+
+class ContentStage:
+    name = "content"
+    requires: tuple[str, ...] = ()
+    assigns = ("rating", "warnings", "additional_tags")
+
+    def __init__(self, model: RatingModel | None = None):
+        self.model = model or RatingModel.load()
+
+    def __call__(self, doc: Analysis) -> Analysis:
+        story = doc.story
+        sig = signals(story.text, story_paragraphs(story))
+        doc.inferred["rating"] = rate(sig, self.model)
+        doc.inferred["warnings"] = warns = warnings(sig)
+        level = RATINGS.index(doc.inferred["rating"]["tag"])
+        doc.inferred["additional_tags"] = additional_tags(sig, level, {w["tag"] for w in warns})
+        return doc
+
+
+@register("content")
+def content_stage() -> ContentStage:
+    return ContentStage()

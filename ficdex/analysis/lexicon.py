@@ -1,0 +1,244 @@
+"""Curated term lists for the content stage, one compiled regex per lexicon.
+
+Each lexicon is a single alternation so a story is scanned once per lexicon
+rather than once per term; context rules run only on the (few) matches.  The
+lists are hand-written, not learned: a reader who asks why a story was rated
+Explicit should be able to find the term that fired here.
+
+Context rules exist because the words that matter are ambiguous: "cock" the
+gun, "came" into the room, "Dick" Grayson, "dead" tired, "dying to".  A rule
+returns False to drop a match.  Negation ("he wasn't dead") is a generic rule
+that lexicons opt into, because for anatomical words it only adds misses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+_AGE = r"(?:twelve|thirteen|fourteen|fifteen|sixteen|seventeen|1[2-7])"
+_PRON = r"(?:him|her|me|you|them|us|each other|himself|herself)"
+_POSS = r"(?:his|her|their|my|your|\w+['’]s)"
+
+_NEG_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no|nor|without|hardly|barely|wasn['’]?t|isn['’]?t|weren['’]?t|aren['’]?t)|n['’]t)"
+    r"\W+(?:\w+\W+){0,2}$",
+    re.I,
+)
+
+
+def negated(text: str, start: int) -> bool:
+    """A negator within three words before the match: "wasn't really dead"."""
+    return bool(_NEG_BEFORE.search(text[max(0, start - 40) : start]))
+
+
+def _after(text: str, m: re.Match, n: int = 30) -> str:
+    return text[m.end() : m.end() + n].lower()
+
+
+def _before(text: str, m: re.Match, n: int = 30) -> str:
+    return text[max(0, m.start() - n) : m.start()].lower()
+
+
+_GUN = re.compile(r"^\W*(?:the |a |his |her |their )?(?:\w+ )?(?:gun|pistol|rifle|revolver|shotgun|hammer|trigger|weapon|head|brow|eyebrow)")
+_ROOSTER = re.compile(r"crow|rooster|hen\b|farm")
+
+
+def _cock(text: str, m: re.Match) -> bool:
+    # "cocked the gun", "cocked his head", "the cock crowed" are not sexual.
+    word = m.group().lower()
+    if word.startswith("cocked") or word.startswith("cocking"):
+        return False
+    if _GUN.match(_after(text, m, 40)):
+        return False
+    return not _ROOSTER.search(_after(text, m, 40) + _before(text, m, 20))
+
+
+def _lower_dick(text: str, m: re.Match) -> bool:
+    # "Dick" capitalised is nearly always Dick Grayson; "you dick" is an insult.
+    if m.group()[0] == "D":
+        return False
+    return not re.search(r"(?:a|you|such|being|total|the)\s+$", _before(text, m, 12))
+
+
+def _anatomical(text: str, m: re.Match) -> bool:
+    # "her cunt" is anatomy; "you cunt" is an insult and counts as profanity.
+    return bool(re.search(rf"{_POSS}\s+(?:\w+\s+)?$", _before(text, m, 25), re.I))
+
+
+def _figurative_death(text: str, m: re.Match) -> bool:
+    after, before = _after(text, m, 14), _before(text, m, 14)
+    if re.match(r"\s+(?:to\b|for\b|tired|serious|silent|center|centre|of night|end|set|weight|asleep|on (?:my|his|her) feet)", after):
+        return False  # "dying to", "dead tired", "dead of night"
+    if re.search(r"(?:could|would|wanna|gonna|drop|half|brain|play(?:ing|ed)?|over my|nearly|almost|near-?)\s*$", before):
+        return False  # "I could die", "drop dead", "playing dead"
+    return True
+
+
+def _not_guts_to(text: str, m: re.Match) -> bool:
+    return not re.match(r"\s+to\b", _after(text, m, 6))
+
+
+def _sexual_ass(text: str, m: re.Match) -> bool:
+    return bool(re.search(rf"{_POSS}\s+(?:\w+\s+)?$", _before(text, m, 25), re.I))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    name: str
+    regex: re.Pattern
+    negatable: bool = False
+    check: Callable[[str, re.Match], bool] | None = None
+
+    def finditer(self, text: str):
+        for m in self.regex.finditer(text):
+            if self.check is not None and not self.check(text, m):
+                continue
+            if self.negatable and negated(text, m.start()):
+                continue
+            yield m
+
+
+def _lex(name: str, terms: list[str], negatable: bool = False, check=None, flags=re.I) -> Lexicon:
+    return Lexicon(name, re.compile(r"\b(?:" + "|".join(terms) + r")\b", flags), negatable, check)
+
+
+# Explicit sexual content: anatomy and acts a Teen-rated story does not name.
+SEX_EXPLICIT = [
+    _lex("sex_explicit", [r"cock(?:s|ed|ing)?", r"pricks?(?= (?:was|twitched|throbbed|leaked))"], check=_cock),
+    _lex("sex_explicit", [r"[Dd]icks?"], check=_lower_dick, flags=0),
+    _lex("sex_explicit", [r"cunts?", r"ass(?:hole)?"], check=_anatomical),
+    _lex("sex_explicit", [
+        r"pussy", r"pussies", r"clit(?:oris)?", r"labia", r"vulva", r"penis(?:es)?", r"testicles", r"scrotum",
+        r"foreskin", r"erections?", r"hard-?ons?", r"pre-?(?:come|cum)", r"cum(?:ming|med|s)?", r"semen",
+        r"spunk", r"ejaculat\w*", r"orgasm\w*", r"climax(?:ed|ing)", r"lube[ds]?", r"lubricant", r"condoms?",
+        r"blow ?jobs?", r"hand ?jobs?", r"rimm(?:ing|ed)", r"masturbat\w*", r"dildos?", r"vibrator",
+        rf"finger(?:ed|ing) (?:{_PRON}|{_POSS} (?:hole|entrance|cunt|pussy))",
+        rf"suck(?:ed|ing|s)? (?:{_PRON}) off", rf"(?:jerk|jack)(?:ed|ing|s)? (?:{_PRON} )?off",
+        rf"{_POSS} (?:tight |wet |slick |stretched |)(?:hole|entrance)",
+        rf"thrust(?:s|ed|ing)? (?:\w+ ){{0,2}}(?:into|inside) (?:{_PRON})",
+        rf"(?:buried|sank|sinking|slid|pushed|pushing) (?:himself|herself|themselves|his cock|into) (?:\w+ )?(?:into|inside|deep)",
+        rf"fuck(?:ed|ing|s)? (?:{_PRON}) (?:hard|harder|deep|deeper|senseless|slow|open|into|through|raw)",
+        rf"fuck(?:ed|ing) (?:{_PRON})(?! (?:over|up|off|around|with))",
+        r"fucking (?:into|himself)",
+        rf"came (?:inside|all over|hard|untouched|undone|apart|with a (?:cry|shout|moan|groan|gasp|sob))",
+        rf"(?:make|made|making|let|letting) (?:{_PRON}) come(?=[.,!?\"”])", r"(?:going|gonna|about) to come(?=[.,!?\"”])",
+        rf"spread (?:{_POSS}|{_PRON}) (?:legs|thighs|cheeks|open|wide)", r"sixty-nine", r"deep-?throat\w*",
+        r"wank\w*", r"(?:her|his) (?:damp|wet|slick|dripping) (?:sex|folds|heat)", r"(?:her|his) sex\b(?! (?:life|appeal|drive))",
+    ]),
+]
+
+SEX_MILD = [_lex("sex_mild", [
+    r"naked", r"nude", r"undress\w*", r"strip(?:ped|ping) (?:off|down|naked)", r"arous(?:ed|al)", r"turned on",
+    r"moan(?:s|ed|ing)?", r"erotic\w*", r"sex", r"sexual(?:ly)?", r"sexy", r"(?:made|make|making) love",
+    r"slept (?:with|together)", r"breasts?", r"nipples?", r"grind(?:ing|ed|s)? (?:against|into|down)",
+    r"hips? (?:rolled|rocked|bucked|stuttered)", r"foreplay", r"lust(?:ful|ing)?", r"horny", r"kink(?:y|s)?",
+    r"groin", r"stripp(?:ed|ing) (?:off )?(?:his|her) (?:clothes|shirt)", r"pleasure", r"crotch", r"underwear", r"boxers", r"panties", r"bulge", r"throbb\w*",
+    r"(?:his|her) thighs", r"between (?:his|her|my) (?:legs|thighs)",
+], negatable=True), _lex("sex_mild", [r"ass"], check=_sexual_ass)]
+
+KISS = [_lex("kiss", [
+    r"kiss(?:ed|es|ing)?", r"lips (?:met|touched|pressed|brushed|collided|crashed)", r"ma(?:de|king|ke) out",
+], negatable=True)]
+
+PROFANITY = [
+    _lex("swear_strong", [r"\w*fuck\w*", r"shit\w*", r"bullshit", r"motherfuck\w*", r"cocksucker\w*", r"dickhead"]),
+    _lex("swear_strong", [r"cunts?"], check=lambda t, m: not _anatomical(t, m)),
+    _lex("swear_mild", [r"damn\w*", r"goddamn\w*", r"bastards?", r"bitch\w*", r"asshole\w*", r"arsehole\w*",
+                        r"crap\w*", r"piss(?:ed)?", r"bloody hell", r"what the hell", r"hell of a", r"go to hell"]),
+]
+
+VIOLENCE = [_lex("violence", [
+    r"blood(?:y|ied|ied)?", r"bleed\w*", r"bled", r"stab\w*", r"shot (?:him|her|them|me|at|dead)", r"gun(?:s|fire|shot)?",
+    r"knife", r"knives", r"blade", r"punch(?:ed|es|ing)?", r"kick(?:ed|ing)", r"wound(?:s|ed)?", r"injur\w*",
+    r"beat(?:en|ing)? (?:him|her|them|up)", r"strangl\w*", r"chok(?:ed|ing)", r"bruis\w*", r"kill(?:ed|ing|s|er)?",
+    r"murder\w*", r"attack\w*", r"violen\w*", r"weapons?", r"slash(?:ed|ing)", r"sword", r"fought", r"fight(?:ing)?",
+    r"scream(?:ed|ing)", r"explosion", r"bullet\w*",
+], negatable=True)]
+
+GORE = [
+    _lex("gore", [
+        r"gor[ey]", r"entrails", r"intestines", r"viscera", r"sever(?:ed|ing)", r"decapitat\w*", r"dismember\w*",
+        r"disembowel\w*", r"flay(?:ed|ing)", r"mutilat\w*", r"tortur\w*", r"gouged?", r"impal(?:ed|ing)",
+        r"(?:pool|puddle|spray|gush|spurt)\w* of blood", r"blood (?:pooled|sprayed|gushed|spurted|spattered|splattered|soaked|poured|bubbled)",
+        r"blood-?(?:soaked|stained|slick|spattered)", r"bloodstained", r"brain matter", r"exposed bone", r"bloody pulp",
+        r"(?:skull|bones?|ribs?|neck|jaw|spine) (?:crack|snap|shatter|splinter|crunch)\w*",
+        r"(?:cracked|snapped|shattered|broke|crushed) (?:his|her|their|\w+['’]s) (?:skull|neck|bones?|ribs?|jaw|spine|fingers?)",
+        r"(?:ripped|tore|torn) (?:open|apart|out|flesh)", r"corpses?", r"maggots?", r"rotting", r"carcass",
+    ], negatable=True),
+    _lex("gore", [r"guts"], check=_not_guts_to),
+]
+
+DEATH = [_lex("death", [
+    r"died", r"dies", r"die", r"dying", r"dead", r"death", r"funerals?", r"graves?(?:ide|stone|yard)?", r"corpses?",
+    r"passed away", r"mourn\w*", r"buried", r"coffins?", r"caskets?", r"autopsy", r"last breath", r"eulog\w*",
+    r"widow(?:ed|er)?", r"rest in peace", r"stopped breathing", r"no pulse", r"killed (?:him|her|them|himself|herself)",
+    r"murdered", r"(?:his|her|their|\w+['’]s) (?:dead|lifeless|cold|limp) body", r"body (?:was|lay) (?:found|buried|cold|still|lifeless)",
+    r"grief", r"griev\w*", r"the late", r"suicide", r"memorial", r"headstone", r"urn", r"ashes",
+], negatable=True, check=_figurative_death)]
+
+DRUGS = [_lex("drugs", [
+    r"cocaine", r"heroin", r"meth(?:amphetamine)?", r"weed", r"marijuana", r"cannabis",
+    r"(?:smoked|smoking|rolled|rolling|passed|lit) (?:a |the )?joint", r"(?:got|get|getting|was|were|so) (?:\w+ )?high",
+    r"ecstasy", r"mdma", r"lsd", r"shrooms", r"overdos\w*", r"snort\w*", r"stoned", r"junkie", r"drugs?", r"drugged",
+    r"opium", r"needles?", r"addict\w*", r"withdrawal", r"dealer", r"crack pipe", r"pills", r"lines of coke",
+], negatable=True)]
+
+ALCOHOL = [_lex("alcohol", [
+    r"drunk(?:en|enly|ard)?", r"beers?", r"wine", r"whiske?y", r"vodka", r"tequila", r"bourbon", r"scotch", r"champagne",
+    r"brandy", r"booze", r"alcohol\w*", r"hangover", r"hungover", r"tipsy", r"liquor", r"cocktails?", r"rum", r"gin",
+], negatable=True)]
+
+THEMES = [_lex("themes", [
+    r"suicid\w*", r"self-?harm\w*", r"cutting (?:himself|herself|myself)", r"kill (?:myself|himself|herself|themselves)",
+    r"abus(?:e|ed|er|ive)", r"traum\w*", r"depress\w*", r"panic attacks?", r"nightmares?", r"flashbacks?", r"scars?",
+], negatable=True)]
+
+# Consent: "strong" cues name it; "context" cues only count where a sexual or
+# kissing passage is within a paragraph or two (see content.py).
+NONCON_STRONG = [_lex("noncon", [
+    r"rap(?:e|ed|es|ing|ist)", r"non-?con\w*", r"non-consensual\w*", r"sexual(?:ly)? assault\w*", r"molest\w*",
+    rf"against (?:{_POSS}|{_PRON}) will", rf"(?:did not|didn['’]t|never|couldn['’]t) consent\w*",
+    r"without (?:\w+['’]s |his |her |my |their )?consent", r"forced himself on", r"forced herself on",
+])]
+
+NONCON_CONTEXT = [_lex("coercion", [
+    rf"(?:said|saying|says|begged|begging|pleaded|pleading|screamed|yelled|cried|gasped|whispered|told) (?:\w+ ){{0,2}}(?:no|stop)\b",
+    rf"pinn(?:ed|ing) (?:{_PRON}|{_POSS} (?:\w+ )?(?:arms|wrists|hands)|them) (?:down|above|to|against|beneath|under)",
+    r"struggl(?:ed|ing) (?:against|beneath|under|to (?:get|break) free)", rf"(?:tried|trying) to push (?:{_PRON}) away",
+    rf"(?:forced|forcing|shoved) (?:{_POSS}) tongue", r"(?:forced|stolen|stole) (?:a |the )?kiss", r"unwanted",
+    r"coerc\w*", r"dub-?con\w*", r"dubious consent", rf"took advantage of (?:{_PRON})", r"violated",
+    r"(?:didn['’]t|did not) want (?:this|it|to)", r"pushed but", r"to no avail", rf"held (?:{_PRON}) down",
+    rf"grabbed (?:hold of )?(?:{_POSS}) wrists", r"forcing it open", r"couldn['’]t (?:move|escape|get away)",
+])]
+
+AGE = [_lex("age", [
+    rf"{_AGE}[- ]years?[- ]olds?", rf"aged? (?:of )?{_AGE}", rf"(?:when|since) (?:he|she|I|they|we|you) (?:was|were) (?:just |only )?(?:{_AGE}|a (?:boy|girl|kid|child|teenager))",
+    r"high ?school(?:ers?)?", r"middle school", r"freshman", r"sophomore", r"teenage[dr]?s?", r"teen (?:boy|girl)s?",
+    r"under-?age", r"a minor", r"jailbait", r"school ?(?:boy|girl)s?", r"young (?:boy|girl)", r"puberty",
+    rf"(?:{_AGE}|fourteenth|fifteenth|sixteenth|seventeenth) birthday", r"(?:his|her) teens", r"barely legal",
+])]
+
+FIRST = [_lex("first", [
+    r"first kiss", r"(?:never|hadn['’]t|had not|not) (?:\w+ )?kissed (?:anyone|anybody|before)", r"first time (?:they|he|she|we|I) kissed",
+    r"(?:our|their) first", r"kissed (?:\w+ )?for the first time", r"first time",
+])]
+
+LEXICONS: dict[str, list[Lexicon]] = {}
+for _group in (SEX_EXPLICIT, SEX_MILD, KISS, PROFANITY, VIOLENCE, GORE, DEATH, DRUGS, ALCOHOL, THEMES,
+               NONCON_STRONG, NONCON_CONTEXT, AGE, FIRST):
+    for _l in _group:
+        LEXICONS.setdefault(_l.name, []).append(_l)
+
+CATEGORIES = tuple(LEXICONS)
+
+
+def scan(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Every kept match, by category, as sorted (start, end) offsets."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for name, lexicons in LEXICONS.items():
+        spans = [m.span() for lex in lexicons for m in lex.finditer(text)]
+        spans.sort()
+        out[name] = spans
+    return out
