@@ -1,0 +1,202 @@
+"""The `quotes` stage: quotes, their speakers, and who talks with whom.
+
+`attribute` runs the sieve of `speakers.py` over the quotes of
+`quotes.detect_quotes`: first the rules that look at one quote or one
+paragraph, then the rules that look at the run of dialogue ("turns") the
+quote sits in.  A *turn* is one paragraph with speech; a *conversation* is
+a run of turns with at most `GAP` narration paragraphs between them and no
+scene break.  Output shapes are documented in docs/quotes.md.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+
+from ..model import count_words
+from .pipeline import Analysis, register
+from .quotes import Quote, detect_quotes
+from .speakers import CONFIDENCE, THOUGHT_VERBS, _Sieve
+
+# Narration paragraphs a conversation survives.  Two lets "Lex poured the
+# drinks." pass without letting a new scene inherit the old speakers.
+GAP = 2
+
+
+class _Turn:
+    __slots__ = ("first", "last", "quotes", "speaker", "rule", "vocative")
+
+    def __init__(self, first, last, quotes):
+        self.first, self.last, self.quotes = first, last, quotes
+        self.speaker = self.rule = self.vocative = None
+
+
+def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, breaks=frozenset()) -> list[dict]:
+    """One record per quote (see docs/quotes.md), in the order of `quotes`."""
+    sv = _Sieve(text, paragraphs, quotes, mentions, characters)
+    pstarts = [s for s, _ in paragraphs]
+    para_of = lambda pos: max(0, bisect.bisect_right(pstarts, pos) - 1)  # noqa: E731
+    out = [{"speaker": None, "addressee": None, "rule": None, "type": q.type} for q in quotes]
+    by_para: dict[int, list[int]] = {}
+    for i, q in enumerate(quotes):
+        by_para.setdefault(q.paragraph, []).append(i)
+
+    # 1-2: one quote, then one paragraph at a time
+    turns: list[_Turn] = []
+    for p, idxs in sorted(by_para.items()):
+        s, e = paragraphs[p]
+        for j, i in enumerate(idxs):
+            q = quotes[i]
+            after = quotes[idxs[j + 1]].start - 1 if j + 1 < len(idxs) else paragraphs[para_of(q.end)][1]
+            before = quotes[idxs[j - 1]].end + 1 if j else s
+            hit = sv.explicit(q, after, before)
+            if hit:
+                who, rule, verb, to = hit
+                out[i].update(speaker=who, rule=rule, addressee=to)
+                if verb in THOUGHT_VERBS:
+                    out[i]["type"] = "thought"
+        known = [i for i in idxs if out[i]["speaker"]]
+        for i in idxs:
+            if not out[i]["speaker"] and known:
+                # an interrupted quote, or more of the same speech: the nearest
+                # attributed quote of the paragraph, the earlier one first
+                prev = [k for k in known if k < i]
+                src = prev[-1] if prev else known[0]
+                out[i].update(speaker=out[src]["speaker"], rule="paragraph")
+        if not known:
+            actor = sv.acting(s, e, [quotes[i] for i in idxs if quotes[i].type == "speech"])
+            if actor:
+                for i in idxs:
+                    out[i].update(speaker=actor, rule="acting")
+        speech = [i for i in idxs if out[i]["type"] == "speech"]
+        if speech:
+            t = _Turn(p, para_of(quotes[speech[-1]].end), speech)
+            t.speaker = next((out[i]["speaker"] for i in speech if out[i]["speaker"]), None)
+            t.rule = next((out[i]["rule"] for i in speech if out[i]["speaker"]), None)
+            t.vocative = next((v for v in (sv.vocative(quotes[i]) for i in speech) if v), None)
+            turns.append(t)
+
+    convs = _conversations(turns, breaks)
+    for conv in convs:
+        _conversation_rules(conv, sv, quotes)
+    for conv in convs:
+        for n, t in enumerate(conv):
+            prev = conv[n - 1].speaker if n else None
+            nxt = conv[n + 1].speaker if n + 1 < len(conv) else None
+            for i in t.quotes:
+                r = out[i]
+                if not r["speaker"] and t.speaker:
+                    r.update(speaker=t.speaker, rule=t.rule)
+                if not r["addressee"]:
+                    r["addressee"] = next((c for c in (t.vocative, prev, nxt) if c and c != r["speaker"]), None)
+
+    for i, q in enumerate(quotes):
+        r = out[i]
+        if r["type"] == "thought" and not r["speaker"]:
+            r.update(speaker=sv.nearest(q.start), rule="nearest")
+        r["confidence"] = CONFIDENCE.get(r["rule"], 0.0) if r["speaker"] else 0.0
+        if r["addressee"] == r["speaker"]:
+            r["addressee"] = None
+    return out
+
+
+def _conversations(turns: list[_Turn], breaks) -> list[list[_Turn]]:
+    convs: list[list[_Turn]] = []
+    for t in turns:
+        prev = convs[-1][-1] if convs else None
+        if prev and t.first - prev.last - 1 <= GAP and not any(b in breaks for b in range(prev.last + 1, t.first + 1)):
+            convs[-1].append(t)
+        else:
+            convs.append([t])
+    return convs
+
+
+def _conversation_rules(conv: list[_Turn], sv: _Sieve, quotes: list[Quote]) -> None:
+    """Vocatives and turn-taking, repeated while they still decide something,
+    then the fallbacks."""
+    sp = lambda k: conv[k].speaker if 0 <= k < len(conv) else None  # noqa: E731
+    changed = True
+    while changed:
+        changed = False
+        for n, t in enumerate(conv):
+            if t.speaker:
+                continue
+            who = rule = None
+            if t.vocative:
+                who = next((sp(k) for k in (n - 1, n + 1, n - 2, n + 2) if sp(k) and sp(k) != t.vocative), None)
+                rule = "vocative"
+            if not who and sp(n - 1) and sp(n - 2) and sp(n - 1) != sp(n - 2):
+                who, rule = sp(n - 2), "turns"
+            if not who and sp(n + 1) and sp(n + 2) and sp(n + 1) != sp(n + 2):
+                who, rule = sp(n + 2), "turns"
+            if not who:
+                for k in (n + 1, n - 1):
+                    v = conv[k].vocative if 0 <= k < len(conv) else None
+                    if v and v != sp(k):
+                        who, rule = v, "addressed"
+                        break
+            if who:
+                t.speaker, t.rule, changed = who, rule, True
+    for n, t in enumerate(conv):
+        if t.speaker:
+            continue
+        start = quotes[t.quotes[0]].start
+        other = sp(n - 1) or sp(n + 1)
+        if other:
+            t.speaker, t.rule = sv.nearest(start, exclude=(other,)), "other"
+        if not t.speaker:
+            t.speaker, t.rule = sv.nearest(start), "nearest"
+
+
+def conversations(records: list[dict], quotes: list[Quote], text: str, names: dict) -> dict:
+    """Who speaks how much, and who talks with whom."""
+    n_quotes, n_words = Counter(), Counter()
+    for r, q in zip(records, quotes):
+        if r["type"] == "speech" and r["speaker"]:
+            n_quotes[r["speaker"]] += 1
+            n_words[r["speaker"]] += count_words(text[q.start : q.end])
+    pairs = Counter()
+    for r in records:
+        if r["type"] == "speech" and r["speaker"] and r["addressee"]:
+            pairs[tuple(sorted((r["speaker"], r["addressee"])))] += 1
+    return {
+        "speakers": [
+            {"character": c, "name": names.get(c), "quotes": n, "words": n_words[c]} for c, n in n_quotes.most_common()
+        ],
+        "pairs": [
+            {"a": a, "b": b, "a_name": names.get(a), "b_name": names.get(b), "exchanges": n}
+            for (a, b), n in pairs.most_common()
+        ],
+    }
+
+
+def run_quotes(text, paragraphs, mentions, characters, breaks=frozenset()):
+    """Detection, attribution and conversations without a pipeline: returns
+    (quote records, conversations)."""
+    quotes = detect_quotes(text, paragraphs)
+    records = attribute(text, paragraphs, quotes, mentions, characters, breaks)
+    names = {c["id"]: c.get("name") for c in characters}
+    for r, q in zip(records, quotes):
+        r.update(start=q.start, end=q.end, text=text[q.start : q.end], speaker_name=names.get(r["speaker"]))
+    order = ("start", "end", "text", "type", "speaker", "speaker_name", "addressee", "confidence", "rule")
+    records = [{k: r[k] for k in order} for r in records]
+    return records, conversations(records, quotes, text, names)
+
+
+@register("quotes")
+class QuotesStage:
+    name = "quotes"
+    requires = ("characters",)
+    assigns = ("quotes", "conversations")
+
+    def __call__(self, doc: Analysis) -> Analysis:
+        story = doc.story
+        paras, breaks = [], set()
+        for i, p in enumerate(story.paragraphs()):
+            paras.append((p.start, p.end))
+            if p.scene_break_before:
+                breaks.add(i)
+        mentions = doc.scratch.get("mentions") or []
+        characters = doc.inferred.get("characters") or []
+        doc.inferred["quotes"], doc.inferred["conversations"] = run_quotes(story.text, paras, mentions, characters, breaks)
+        return doc
