@@ -1,0 +1,422 @@
+"""The `characters` stage: people from the tagger's PER names, one per person.
+
+One person goes by many names in a story ("Lex", "Luthor", "Mr. Luthor",
+"Lex Luthor", and "Superman" is Clark Kent).  Names are grouped in order of
+informativeness: first those the fandom knowledge base knows (aliases and
+secret identities of the fandoms the story gives evidence of), then full
+names, then the short forms, each joining the one character it can stand for
+(sub-sequence of a full name, nickname, honorific of compatible gender).  A
+short form that could be several people is decided per mention by recency.
+Text cues ("Superman really is Clark Kent") join two characters.  Pronouns
+are then resolved (`coref`) for mention counts and gender.
+
+Names the KB or the tagger says are places or companies ("Metropolis",
+"Wayne Tech") are listed apart and never become characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .. import knowledge
+from ..knowledge import match
+from . import coref
+from .names import Name, compatible, name_gender, parse, same_first
+from .pipeline import Analysis, register
+
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+
+# Honorifics that go with a surname ("Mr. Darcy", "Colonel Fitzwilliam" is
+# not Fitzwilliam Darcy); "Lady Catherine", "Aunt May" take a first name.
+SURNAME_HONORIFICS = set(
+    "mr mrs ms mister missus dr doctor professor prof captain capt colonel col major general lieutenant "
+    "lt sergeant sgt detective det agent officer commander admiral inspector senator governor president "
+    "judge reverend rev".split()
+)
+
+# "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
+_ALIAS_CUE = re.compile(
+    r"^(?:,?\s*(?:also|otherwise|better)\s+known\s+as\s+|,?\s*a\.?k\.?a\.?\s+|,?\s*alias\s+"
+    r"|\s+(?:really|actually|secretly|truly|in fact|was really|is really|had been)?\s*(?:is|was|=)\s+)$",
+    re.IGNORECASE,
+)
+_AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
+# A place name as a vocative ("Hey, Smallville." / "Smallville, wait"):
+# inside dialogue, set off by commas or the quote, not after a preposition.
+_VOCATIVE_BEFORE = re.compile(r"(?:[\"“]\s*|,\s*|\b(?:hey|hi|oh|morning|night|thanks|bye|yes|no)\s*,?\s*)$", re.IGNORECASE)
+_VOCATIVE_AFTER = re.compile(r"^\s*[,.!?]")
+_NARRATOR_NAME = re.compile(r"\b(?:[Mm]y name is|I am|I'm|call me)\s+$")
+
+
+class Cluster:
+    __slots__ = ("kb", "variants", "honor_gender", "forms", "first", "merged_into")
+
+    def __init__(self, kb=None):
+        self.kb = kb
+        self.variants: set[tuple[str, ...]] = set()  # multi-token names, lower case
+        self.honor_gender: Counter = Counter()
+        self.forms: Counter = Counter()  # surface -> name mentions
+        self.first = None
+        self.merged_into = None
+
+    def gender(self) -> str | None:
+        if self.kb is not None and self.kb.gender:
+            return self.kb.gender
+        if self.honor_gender:
+            return self.honor_gender.most_common(1)[0][0]
+        for v in sorted(self.variants, key=len, reverse=True):
+            g = name_gender(Name("", None, None, v, False))
+            if g:
+                return g
+        return None
+
+    def matches(self, n: Name) -> bool:
+        """Can this (shorter) name stand for the character?"""
+        key = n.key
+        if not key or not compatible(n.gender, self.gender()):
+            return False
+        for v in self.variants:
+            if _subsequence(key, v, surname_only=n.honorific in SURNAME_HONORIFICS):
+                return True
+        return False
+
+
+def _subsequence(short: tuple[str, ...], full: tuple[str, ...], surname_only: bool = False) -> bool:
+    """Is `short` a part of the name `full` ("lex" of "lex luthor", "mr
+    luthor" of it only through the surname)?"""
+    if len(short) > len(full):
+        return False
+    if len(short) == 1:
+        t = short[0]
+        if surname_only:
+            return len(full) > 1 and full[-1] == t
+        return same_first(t, full[0]) or t in full[1:]
+    i = 0
+    for t in full:
+        if i < len(short) and same_first(short[i], t):
+            i += 1
+    return i == len(short)
+
+
+def _find(c: Cluster) -> Cluster:
+    while c.merged_into is not None:
+        c = c.merged_into
+    return c
+
+
+def _merge(a: Cluster, b: Cluster) -> Cluster:
+    a, b = _find(a), _find(b)
+    if a is b:
+        return a
+    if b.kb is not None and a.kb is None:
+        a, b = b, a
+    a.variants |= b.variants
+    a.honor_gender.update(b.honor_gender)
+    a.forms.update(b.forms)
+    b.merged_into = a
+    return a
+
+
+class CharacterStage:
+    name = "characters"
+    requires = ("entities",)
+    assigns = ("characters", "places", "organizations")
+
+    def __init__(self, kb: knowledge.KnowledgeBase | None = None):
+        self.kb = kb or knowledge.load()
+
+    def __call__(self, doc: Analysis) -> Analysis:
+        text = doc.story.text
+        kb = self.kb
+        quotes = coref.Spans(coref.quote_spans(text))
+        people, things = [], []  # (start, end, surface), (start, end, surface, label, kb thing)
+        for e in doc.inferred.get("entities") or []:
+            surface, _ = _clean_surface(e["text"])
+            key = knowledge.norm(surface)
+            kb_people, kb_things = kb.characters.get(key), kb.things.get(key)
+            if kb.place_aliases.get(key) and _vocative(text, e["start"], e["end"], quotes):
+                people.append((e["start"], e["end"], e["text"]))
+            elif e["label"] == "PER" and not (kb_things and not kb_people):
+                people.append((e["start"], e["end"], e["text"]))
+            elif e["label"] != "PER" and kb_people and not kb_things:
+                people.append((e["start"], e["end"], e["text"]))
+            elif e["label"] in PLACE_LABELS or e["label"] == "ORG" or kb_things:
+                things.append((e["start"], e["end"], surface, e["label"], (kb_things or [None])[0]))
+
+        # Which fandoms' names may be linked: those with evidence of their own.
+        sight = _sightings(kb, people, things)
+        active = match.supported(match.collect(kb, sight))
+        taken = sorted((s, e) for s, e, *_ in people + things)
+        for s, e, alias, entries in match.scan(kb, text, set(active), taken):
+            ent = entries[0]
+            key = knowledge.norm(alias)
+            if isinstance(ent, knowledge.Character) or (kb.place_aliases.get(key) and _vocative(text, s, e, quotes)):
+                people.append((s, e, alias))
+            else:
+                things.append((s, e, alias, ent.label, ent))
+        people = sorted(p for p in people if parse(p[2]).key)  # "Mr." alone names no one
+
+        clusters, mention_cluster = self._cluster(people, active, text)
+        self._join_cues(text, people, mention_cluster)
+        narrator = self._narrator(text, quotes, people, mention_cluster)
+
+        # Final clusters and their name mentions.
+        names = [(s, e, _find(mention_cluster[i])) for i, (s, e, _) in enumerate(people)]
+        finals = list({id(c): c for _, _, c in names}.values())
+        if narrator is not None and _find(narrator) not in finals:
+            finals.append(_find(narrator))
+        ids = {id(c): f"x{i}" for i, c in enumerate(finals)}
+        gender = {ids[id(c)]: c.gender() for c in finals}
+        name_mentions = [(s, e, ids[id(c)]) for s, e, c in names]
+        nominal = self._nominals(text, finals, ids, active, name_mentions)
+        all_names = sorted(name_mentions + nominal)
+        gender = _pronoun_gender(text, all_names, gender, quotes)
+        narr_id = ids[id(_find(narrator))] if narrator is not None else None
+        pronouns = coref.resolve(text, all_names, gender, narr_id, quotes)
+
+        out = self._output(doc, finals, ids, gender, name_mentions, nominal, pronouns, people)
+        doc.inferred["places"], doc.inferred["organizations"] = _things(things)
+        doc.scratch["kb_hits"] = match.collect(kb, _sightings(kb, [], things) + out)
+        doc.scratch["kb_active"] = active
+        return doc
+
+    # --- clustering -------------------------------------------------------
+    def _cluster(self, people, active, text):
+        kb = self.kb
+        parsed = [parse(t) for _, _, t in people]
+        forms: dict[tuple, list[int]] = {}
+        for i, n in enumerate(parsed):
+            forms.setdefault((n.honorific, n.key), []).append(i)
+        clusters: list[Cluster] = []
+        by_kb: dict[str, Cluster] = {}
+        mention_cluster: dict[int, Cluster] = {}
+        ambiguous: dict[int, list[Cluster]] = {}
+
+        def kb_entry(n: Name):
+            # Linkable: the fandoms with evidence, and characters whose full
+            # name the story already used ("Clark Kent" unlocks "Superman").
+            cands = [c for c in kb.characters.get(knowledge.norm(n.surface), []) if c.fandom in active or c.tag in by_kb]
+            if not cands:
+                cands = [c for c in kb.place_aliases.get(knowledge.norm(n.surface), []) if c.fandom in active]
+            if not cands and n.honorific is None and len(n.tokens) > 1:
+                cands = kb.characters.get(knowledge.norm(n.surface), [])  # full names link anywhere
+            if not cands:
+                return None
+            tags = {c.tag for c in cands}
+            if len(tags) > 1:
+                # the same alias for two people ("Mr. Luthor"): prefer a
+                # character whose canonical name contains the mention.
+                exact = [c for c in cands if n.key and n.key[-1] in knowledge.norm(c.name).split()]
+                if len({c.tag for c in exact}) != 1:
+                    return None
+                cands = exact
+            return max(cands, key=lambda c: active.get(c.fandom, 0.0))
+
+        # Most informative first: more tokens, then more frequent.
+        order = sorted(forms, key=lambda f: (-len(f[1]), -len(forms[f])))
+        for form in order:
+            idx = forms[form]
+            n = parsed[idx[0]]
+            if not n.key:
+                continue
+            entry = kb_entry(n)
+            if entry is not None:
+                c = by_kb.get(entry.tag)
+                if c is None:
+                    c = by_kb[entry.tag] = Cluster(entry)
+                    c.variants |= {tuple(knowledge.norm(a).split()) for a in entry.names if len(a.split()) > 1}
+                    clusters.append(c)
+            else:
+                cands = list({id(_find(c)): _find(c) for c in clusters if _find(c).matches(n)}.values())
+                if len(n.key) > 1 and len(cands) != 1:
+                    cands = []  # a full name unlike any other starts its own character
+                if len(cands) == 1:
+                    c = cands[0]
+                elif not cands or (n.honorific and not all(c.kb for c in cands)):
+                    # "Mrs. Bennet" beside Jane and Elizabeth Bennet is a
+                    # third person; bare "Bennet" is decided per mention.
+                    c = Cluster()
+                    clusters.append(c)
+                else:
+                    for i in idx:
+                        ambiguous[i] = cands
+                    continue
+            c = _find(c)
+            if len(n.key) > 1 or not c.variants:
+                c.variants.add(n.key)
+            if n.gender:
+                c.honor_gender[n.gender] += len(idx)
+            for i in idx:
+                mention_cluster[i] = c
+        # Ambiguous short forms: the candidate named most recently, else
+        # the most named.
+        last_seen: dict[int, int] = {}
+        for i in range(len(people)):
+            if i in ambiguous:
+                cands = [_find(c) for c in ambiguous[i]]
+                mention_cluster[i] = max(cands, key=lambda c: (last_seen.get(id(c), -1), sum(c.forms.values())))
+            c = _find(mention_cluster[i])
+            last_seen[id(c)] = i
+            c.forms[parsed[i].surface] += 1
+            if c.first is None or people[i][0] < c.first:
+                c.first = people[i][0]
+        return clusters, mention_cluster
+
+    def _join_cues(self, text, people, mention_cluster):
+        for i in range(len(people) - 1):
+            s1, e1, t1 = people[i]
+            s2, e2, t2 = people[i + 1]
+            if s2 - e1 > 40 or t1.endswith(("'s", "’s")) or t2.endswith(("'s", "’s")):
+                continue
+            if _ALIAS_CUE.match(text[e1:s2]) and _AFTER_CUE.match(text[e2 : e2 + 12]):
+                a, b = _find(mention_cluster[i]), _find(mention_cluster[i + 1])
+                if a is not b and compatible(a.gender(), b.gender()) and not (a.kb and b.kb):
+                    _merge(a, b)
+
+    def _narrator(self, text, quotes, people, mention_cluster):
+        if not coref.first_person_narrated(text, quotes):
+            return None
+        for i, (s, e, _) in enumerate(people):
+            if s not in quotes and _NARRATOR_NAME.search(text[max(0, s - 12) : s]):
+                return _find(mention_cluster[i])
+        narrator = Cluster()
+        narrator.forms["I"] = 0
+        return narrator
+
+    def _nominals(self, text, finals, ids, active, name_mentions):
+        """KB nominal aliases ("the alien") of characters already named."""
+        out = []
+        for c in finals:
+            if c.kb is None or not c.kb.nominals or c.kb.fandom not in active:
+                continue
+            rx = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in c.kb.nominals) + r")\b")
+            for m in rx.finditer(text):
+                out.append((m.start(), m.end(), ids[id(c)]))
+                c.forms[m.group()] += 0  # listed among aliases, counted below
+        return out
+
+    # --- output -----------------------------------------------------------
+    def _output(self, doc, finals, ids, gender, name_mentions, nominal, pronouns, people):
+        text = doc.story.text
+        per: dict[str, dict] = {ids[id(c)]: {"names": 0, "all": 0, "aliases": Counter()} for c in finals}
+        mentions = []
+        for kind, rows in (("name", name_mentions), ("nominal", nominal), ("pronoun", pronouns)):
+            for s, e, cid in rows:
+                mentions.append({"start": s, "end": e, "character": cid, "kind": kind})
+                per[cid]["all"] += 1
+                if kind != "pronoun":
+                    per[cid]["names"] += kind == "name"
+                    per[cid]["aliases"][_clean_surface(text[s:e])[0]] += 1
+        order = sorted(finals, key=lambda c: (-per[ids[id(c)]]["all"], c.first if c.first is not None else 1 << 62))
+        renum = {ids[id(c)]: f"c{i}" for i, c in enumerate(order)}
+        for m in mentions:
+            m["character"] = renum[m["character"]]
+        mentions.sort(key=lambda m: (m["start"], m["end"]))
+        doc.scratch["mentions"] = mentions
+        first_span = {}
+        for m in mentions:
+            first_span.setdefault(m["character"], (m["start"], m["end"]))
+        chars, sightings = [], []
+        for c in order:
+            cid = ids[id(c)]
+            p = per[cid]
+            aliases = p["aliases"] if c.forms.get("I") != 0 else Counter({"I": p["all"]})
+            start, end = first_span.get(renum[cid], (None, None))
+            chars.append(
+                {
+                    "id": renum[cid],
+                    "name": c.kb.name if c.kb else _canonical(c),
+                    "tag": c.kb.tag if c.kb else None,
+                    "aliases": dict(aliases.most_common()),
+                    "mentions": p["all"],
+                    "name_mentions": p["names"],
+                    "gender": gender.get(cid),
+                    "first": start,
+                }
+            )
+            if c.kb is None:
+                continue
+            # Evidence for every fandom that knows this character by the
+            # names the story uses ("Clark" is in Smallville and Superman).
+            for alias, n in p["aliases"].items():
+                for entry in self.kb.characters.get(knowledge.norm(alias), []):
+                    if entry.tag == c.kb.tag:
+                        sightings += [(alias, start, end, entry)] * n
+        doc.inferred["characters"] = chars
+        return sightings
+
+
+def _canonical(c: Cluster) -> str:
+    """The fullest proper name seen; an honorific form only if nothing else."""
+    if not c.forms or not any(c.forms.values()):
+        return "Narrator"
+    def rank(item):
+        n = parse(item[0])
+        return (n.honorific is None, len(n.tokens), item[1])
+    return max(c.forms.items(), key=rank)[0]
+
+
+def _clean_surface(text: str) -> tuple[str, bool]:
+    from .names import clean
+
+    return clean(text)
+
+
+def _vocative(text: str, s: int, e: int, quotes) -> bool:
+    return s in quotes and bool(_VOCATIVE_BEFORE.search(text[max(0, s - 12) : s])) and bool(
+        _VOCATIVE_AFTER.match(text[e : e + 3])
+    )
+
+
+def _sightings(kb, people, things):
+    out = []
+    for s, e, t in people:
+        surface = _clean_surface(t)[0]
+        for c in kb.characters.get(knowledge.norm(surface), []):
+            out.append((surface, s, e, c))
+    for s, e, surface, _, thing in things:
+        for t in kb.things.get(knowledge.norm(surface), []):
+            out.append((surface, s, e, t))
+    return out
+
+
+def _pronoun_gender(text, names, gender, quotes):
+    """Gender of characters nothing else sexes: the pronoun that most often
+    follows their name before another name intervenes."""
+    votes: dict[str, Counter] = {}
+    named = Counter(cid for _, _, cid in names)
+    for j, (s, e, cid) in enumerate(names):
+        if gender.get(cid):
+            continue
+        stop = names[j + 1][0] if j + 1 < len(names) else len(text)
+        m = coref.THIRD_PERSON.search(text, e, min(stop, e + 200))
+        if m:
+            votes.setdefault(cid, Counter())["female" if m.group().lower().startswith(("she", "her")) else "male"] += 1
+    out = dict(gender)
+    for cid, v in votes.items():
+        (g, n), = v.most_common(1)
+        if n >= min(2, named[cid]) and n >= 2 * (sum(v.values()) - n):
+            out[cid] = g
+    return out
+
+
+def _things(things):
+    places, orgs = Counter(), Counter()
+    label = {}
+    for _, _, surface, lab, thing in things:
+        name = thing.name if thing is not None else surface
+        lab = thing.label if thing is not None else lab
+        if lab == "VEH":
+            continue
+        (orgs if lab == "ORG" else places)[name] += 1
+        label[name] = lab
+    return (
+        [{"name": n, "mentions": k, "label": label[n]} for n, k in places.most_common()],
+        [{"name": n, "mentions": k, "label": "ORG"} for n, k in orgs.most_common()],
+    )
+
+
+@register("characters")
+def make_character_stage() -> CharacterStage:
+    return CharacterStage()

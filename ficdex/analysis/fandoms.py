@@ -1,0 +1,118 @@
+"""The `fandoms` stage: AO3 fandom tags from what the story names.
+
+Two kinds of evidence: the knowledge-base entries the characters stage
+linked (characters, places, organisations, each weighted by how rare its
+name is, see `knowledge.match`), and disclaimers in the front matter
+("Smallville and Batman belong to DC Comics").  Fandoms sharing a cast
+(Smallville and Superman both have Clark and Lex) compete: a second fandom
+is reported only with evidence of its own that the first does not explain,
+so a crossover lists several while one show is not reported twice.  With
+too little evidence the answer is an empty list, never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .. import knowledge
+from ..knowledge import match
+from .pipeline import Analysis, register
+
+# A front-matter passage counts as a disclaimer only with an ownership cue.
+_OWNERSHIP = re.compile(
+    r"\b(?:own|owns|owned|belong|belongs|property|copyright|rights|disclaim\w*|not mine|"
+    r"trademark|fanfic|fan fiction|fanfiction|borrow\w*)\b|©",
+    re.IGNORECASE,
+)
+# A second fandom needs this much evidence the first does not explain.
+MIN_UNIQUE = 3.0
+DISCLAIMER_SCORE = 8.0
+EVIDENCE_PER_FANDOM = 5
+EXCERPT = 60
+
+
+def disclaimer_fandoms(kb: knowledge.KnowledgeBase, front_matter) -> dict[str, dict]:
+    """Fandom key -> evidence for fandoms whose title a disclaimer names."""
+    found: dict[str, dict] = {}
+    for i, matter in enumerate(front_matter):
+        if matter.kind not in ("disclaimer", "notes", "header", "summary"):
+            continue
+        text = matter.text
+        if matter.kind != "disclaimer" and not _OWNERSHIP.search(text):
+            continue
+        for key, f in kb.fandoms.items():
+            for title in f.titles:
+                m = re.search(rf"(?<![\w-]){re.escape(title)}(?![\w-])", text)
+                if m and key not in found:
+                    found[key] = {
+                        "where": "front_matter",
+                        "matter": i,
+                        "start": m.start(),
+                        "end": m.end(),
+                        "excerpt": _excerpt(text, m.start(), m.end()),
+                        "why": f"the {matter.kind} names {title}",
+                    }
+    return found
+
+
+def infer_fandoms(kb: knowledge.KnowledgeBase, text: str, hits: list[match.Hit], front_matter) -> list[dict]:
+    disclaimed = disclaimer_fandoms(kb, front_matter)
+    scores = match.supported(hits)
+    for key in disclaimed:
+        scores[key] = scores.get(key, 0.0) + DISCLAIMER_SCORE
+    by_fandom: dict[str, list[match.Hit]] = {}
+    for h in hits:
+        by_fandom.setdefault(h.fandom, []).append(h)
+
+    out, explained = [], set()
+    for key in sorted(scores, key=lambda k: (-scores[k], k)):
+        own = [h for h in by_fandom.get(key, []) if knowledge.norm(h.name) not in explained]
+        unique = sum(h.score for h in own)
+        if out and key not in disclaimed and unique < MIN_UNIQUE:
+            continue
+        explained |= {knowledge.norm(h.name) for h in by_fandom.get(key, [])}
+        evidence = [disclaimed[key]] if key in disclaimed else []
+        for h in sorted(own or by_fandom.get(key, []), key=lambda h: -h.score)[:EVIDENCE_PER_FANDOM]:
+            evidence.append(
+                {
+                    "start": h.start,
+                    "end": h.end,
+                    "excerpt": _excerpt(text, h.start, h.end),
+                    "why": f"{h.kind} {h.name}" + (f" as {h.alias!r}" if h.alias != h.name else "") + f", {h.count}x",
+                }
+            )
+        # Saturates with evidence; a fandom only partly its own (shared cast)
+        # is less certain than one with its own signature names.
+        share = unique / max(sum(h.score for h in by_fandom.get(key, [])), 1e-9) if by_fandom.get(key) else 1.0
+        conf = 1.0 - math.exp(-scores[key] / 6.0)
+        conf *= 0.6 + 0.4 * min(share * 1.5, 1.0)
+        if key in disclaimed:
+            conf = max(conf, 0.9)
+        out.append({"tag": kb.fandoms[key].tag, "confidence": round(min(conf, 0.99), 3), "evidence": evidence})
+    return out
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    s = max(0, start - EXCERPT)
+    e = min(len(text), end + EXCERPT)
+    return ("…" if s else "") + " ".join(text[s:e].split()) + ("…" if e < len(text) else "")
+
+
+class FandomStage:
+    name = "fandoms"
+    requires = ("characters",)
+    assigns = ("fandoms",)
+
+    def __init__(self, kb: knowledge.KnowledgeBase | None = None):
+        self.kb = kb or knowledge.load()
+
+    def __call__(self, doc: Analysis) -> Analysis:
+        hits = doc.scratch.get("kb_hits") or []
+        doc.inferred["fandoms"] = infer_fandoms(self.kb, doc.story.text, hits, doc.story.front_matter)
+        return doc
+
+
+@register("fandoms")
+def make_fandom_stage() -> FandomStage:
+    return FandomStage()

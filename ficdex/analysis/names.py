@@ -1,0 +1,241 @@
+"""Personal names: honorifics, nicknames, first-name gender, normalisation.
+
+The characters stage compares names as tuples of tokens after taking off
+what varies between mentions of one person: a possessive ("Lex's"), an
+honorific ("Mr. Luthor"), a nickname ("Lizzy" for Elizabeth).  The honorific
+is kept apart because it carries gender, and gender is what keeps
+"Mr. Bennet" and "Mrs. Bennet" two people.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# honorific (lower case, no full stop) -> the gender it implies, or None.
+HONORIFICS: dict[str, str | None] = {
+    **dict.fromkeys(
+        "mr mister sir lord uncle king prince duke earl baron count father brother "
+        "monsieur herr senor señor signor master lad grandpa grandfather papa pa".split(),
+        "male",
+    ),
+    **dict.fromkeys(
+        "mrs ms miss missus lady aunt auntie queen princess duchess countess baroness "
+        "mother sister madame madam mme mlle mademoiselle frau fraulein senora señora "
+        "signora dame grandma grandmother mama ma".split(),
+        "female",
+    ),
+    **dict.fromkeys(
+        "dr doctor professor prof captain capt colonel col major general lieutenant lt "
+        "sergeant sgt detective det agent officer commander admiral inspector "
+        "reverend rev judge president senator governor mx st saint".split(),
+        None,
+    ),
+}
+
+# Formal first name -> the short forms authors use for it.  A mention of any
+# of them can join a character first named by any other.
+_NICKNAMES = """
+alexander: alex lex xander sasha al alec
+alexandra: alex lexi sandra sasha alexa
+elizabeth: lizzy lizzie liz eliza beth betsy bess betty lisa libby ellie
+william: will bill billy willy liam
+robert: rob bob bobby robbie bert
+richard: rick ricky dick rich richie
+james: jim jimmy jamie jem
+john: johnny jack
+jonathan: jon jonny
+margaret: maggie meg peggy marge madge greta
+katherine: kate katie kathy kat kitty cat
+catherine: kate katie cathy kitty cat
+christopher: chris kit topher
+charles: charlie chuck chas
+edward: ed eddie ted teddy ned
+henry: harry hank hal
+thomas: tom tommy
+michael: mike mikey mick
+nicholas: nick nicky
+benjamin: ben benny
+samuel: sam sammy
+samantha: sam sammie
+daniel: dan danny
+matthew: matt matty
+anthony: tony ant
+joseph: joe joey
+frederick: fred freddy freddie fritz
+theodore: theo ted teddy
+timothy: tim timmy
+patrick: pat paddy
+stephen: steve stevie
+steven: steve stevie
+andrew: andy drew
+gregory: greg
+jennifer: jen jenny
+rebecca: becky becca
+victoria: vicky tori
+susan: sue susie
+deborah: deb debbie
+abigail: abby gail
+isabella: bella izzy isabel
+isabelle: bella izzy
+josephine: jo josie
+eleanor: ellie nell nora
+helena: lena nell
+dorothy: dot dolly dottie
+patricia: patty trish pat
+jessica: jess jessie
+natasha: nat tasha
+nathaniel: nate nat nathan
+nathan: nate
+raleigh: rals
+hermann: herm
+primrose: prim
+jacob: jake
+geoffrey: geoff
+jeffrey: jeff
+lawrence: larry
+leonard: leo len lenny
+ronald: ron ronnie
+donald: don donny
+gerald: gerry
+harold: harry hal
+walter: walt wally
+albert: al bert bertie
+alfred: alfie fred
+douglas: doug
+kenneth: ken kenny
+lucas: luke
+oliver: ollie
+zachary: zach zack
+cassandra: cass cassie
+stephanie: steph
+barbara: babs barb
+pamela: pam
+jacqueline: jackie
+christine: chris chrissy
+louisa: lou
+louis: lou
+mary: molly polly mae
+sarah: sally sadie
+anne: annie nan nancy
+ann: annie nan
+caroline: carrie
+frances: fanny frankie
+francis: frank frankie
+"""
+NICKNAMES: dict[str, set[str]] = {}  # any form -> its formal names
+for _line in _NICKNAMES.strip().splitlines():
+    _formal, _short = _line.split(":")
+    NICKNAMES.setdefault(_formal, set()).add(_formal)
+    for _s in _short.split():
+        NICKNAMES.setdefault(_s, set()).add(_formal)
+
+# Common English first names and their usual gender.  Only a prior: pronouns
+# resolved to a character and the KB outrank it.
+_MALE = """
+aaron adam adrian alan albert alex alexander alfred andrew anthony arthur austin ben benjamin
+bill billy bob brad bradley brandon brian bruce carl charles charlie chris christopher colin
+craig dan daniel david dean dennis derek dick donald douglas dylan ed eddie edward eliot
+elliot eric ethan evan frank fred frederick gabriel gary george gerald greg gregory harold
+harry henry howard hugh ian isaac jack jacob jake james jason jeff jeffrey jeremy
+jerry jim jimmy joe joel john johnny jon jonah jonathan jordan joseph josh joshua juan julian
+justin keith ken kevin kyle larry lawrence lee leo leon leonard liam lionel logan louis luke
+marcus mark martin matt matthew max michael mike nathan nathaniel neil nicholas nick noah
+oliver oscar owen patrick paul pete peter philip phil raleigh ralph raymond richard rick robert
+roger ron ronald roy russell ryan sam samuel scott sean sebastian simon stanley stephen steve steven
+stuart ted terry theodore thomas tim timothy todd tom tommy tony tyler victor vincent walter wayne
+wesley will william zach
+""".split()
+_FEMALE = """
+abigail ada agnes alice alicia alison allison amanda amber amelia amy andrea angela ann anna anne
+annie ashley audrey barbara beatrice beth betty bonnie brenda bridget caroline carol catherine
+charlotte chloe christina christine claire clara cynthia daisy dana deborah diana diane donna
+dorothy edith eleanor elena eliza elizabeth ella ellen emily emma erin esther eva eve evelyn fiona
+florence frances gemma georgia grace hannah harriet heather helen helena holly irene isabel isabella
+jane janet jean jennifer jenny jessica jill joan joanna josephine joy judith julia julie june karen
+kate katherine kathleen katie kelly kim kitty lana laura lauren leah lily linda lisa lois
+louisa louise lucy lydia lynn madeleine madge maggie margaret maria marie marion martha mary maya
+megan melanie melissa mercy meg michelle mildred miranda molly monica nancy natalie natasha nicole
+nora olivia paige rosa pamela patricia pauline penny phoebe polly rachel rebecca rose rosemary ruth sally
+samantha sandra sara sarah selina sharon sophia sophie stephanie sue susan sylvia tara teresa tess
+tiffany vanessa veronica victoria violet virginia wendy yvonne zoe
+""".split()
+FIRST_NAME_GENDER: dict[str, str] = {**dict.fromkeys(_MALE, "male"), **dict.fromkeys(_FEMALE, "female")}
+
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\s]+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name mention taken apart."""
+
+    surface: str  # the mention without its possessive
+    honorific: str | None  # "mr", "lady", ... (lower case, no full stop)
+    gender: str | None  # implied by the honorific
+    tokens: tuple[str, ...]  # the rest, case kept
+    possessive: bool
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(t.casefold() for t in self.tokens)
+
+    @property
+    def first(self) -> str | None:
+        return self.key[0] if self.tokens else None
+
+    @property
+    def last(self) -> str | None:
+        return self.key[-1] if self.tokens else None
+
+
+def clean(text: str) -> tuple[str, bool]:
+    """A mention's text without quotes, spacing noise or possessive."""
+    text = _SPACE.sub(" ", text.replace("’", "'")).strip(" \"'“”.,;:!?-")
+    possessive = bool(_POSSESSIVE.search(text))
+    if possessive:
+        text = _POSSESSIVE.sub("", text)
+    return text, possessive
+
+
+def parse(text: str) -> Name:
+    surface, possessive = clean(text)
+    toks = _TOKEN.findall(surface)
+    if toks and toks[0].casefold() == "the" and len(toks) > 1:
+        toks = toks[1:]
+    honorific = gender = None
+    # "Lord Mr. X" never happens; one leading honorific is enough, but keep
+    # "Aunt May" style pairs where the honorific is the only cue.
+    if len(toks) > 1:
+        h = toks[0].rstrip(".").casefold()
+        if h in HONORIFICS:
+            honorific, gender = h, HONORIFICS[h]
+            toks = toks[1:]
+    return Name(surface, honorific, gender, tuple(toks), possessive)
+
+
+def formal(token: str) -> set[str]:
+    """The formal first names a (lower-case) first name may stand for,
+    itself included."""
+    return NICKNAMES.get(token, set()) | {token}
+
+
+def same_first(a: str, b: str) -> bool:
+    return a == b or bool(formal(a) & formal(b))
+
+
+def name_gender(name: Name) -> str | None:
+    if name.gender:
+        return name.gender
+    if len(name.tokens) >= 1 and name.honorific is None:
+        g = FIRST_NAME_GENDER.get(name.key[0])
+        if g is None:
+            for f in formal(name.key[0]):
+                g = g or FIRST_NAME_GENDER.get(f)
+        return g
+    return None
+
+
+def compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b

@@ -1,0 +1,182 @@
+"""Weighing knowledge-base matches into fandoms, and finding KB names the
+tagger missed.
+
+A match is only as good as the name is rare: "Haymitch" or "Wayne Manor"
+names a fandom, "John" or "London" does not.  Every distinct KB entry seen
+(a character, a place, an organisation) adds its best alias's weight, grown
+a little with repetition, and a fandom counts only with enough distinct
+evidence.  The same scoring decides, inside the characters stage, which
+fandoms' aliases may be linked at all.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..analysis.names import FIRST_NAME_GENDER, HONORIFICS
+from . import Character, KnowledgeBase, Thing, norm
+
+# Real-world places every fandom may mention: weak evidence for any of them.
+COMMON_PLACES = set(
+    "london paris new york new york city kansas boston chicago los angeles england america "
+    "united states usa france germany europe earth california texas washington china japan "
+    "india africa scotland ireland wales italy spain russia canada australia hollywood "
+    "heaven hell moon sun".split()
+    + ["new york", "los angeles", "united states", "new york city"]
+)
+
+STRONG = 3.0  # a multi-word name or a name no ordinary person bears
+DISTINCT = 2.0
+WEAK = 0.5
+
+# Fandom thresholds, set on the AO3 dev works: one rare name seen five times
+# ("Katniss") or two distinctive names are enough; a few common first names
+# are not.
+MIN_SCORE = 4.0
+MIN_SINGLE_COUNT = 5
+
+
+def alias_weight(alias: str, entry: Character | Thing) -> float:
+    words = alias.replace("-", " ").split()
+    if words and words[0].rstrip(".").casefold() in HONORIFICS:
+        words = words[1:]
+    key = norm(" ".join(words))
+    if isinstance(entry, Thing):
+        if key in COMMON_PLACES:
+            return 0.3
+        return STRONG if len(words) > 1 else 1.5
+    if isinstance(entry, Character) and alias in entry.words:
+        return WEAK
+    if len(words) > 1:
+        return STRONG
+    if key in FIRST_NAME_GENDER or len(key) <= 2:
+        return WEAK
+    return DISTINCT
+
+
+@dataclass
+class Hit:
+    """One KB entry seen in a story."""
+
+    fandom: str
+    kind: str  # "character" | "place" | "organization"
+    name: str  # the entry's canonical name
+    alias: str  # its best-weighted alias seen
+    weight: float
+    count: int
+    start: int  # first sighting (offsets into the story text)
+    end: int
+
+    @property
+    def score(self) -> float:
+        return self.weight * min(1.0 + math.log2(max(self.count, 1)) / 3.0, 2.0)
+
+
+def collect(kb: KnowledgeBase, sightings) -> list[Hit]:
+    """Hits from (alias text, start, end, entry) sightings; one Hit per
+    (fandom, entry), keeping the strongest alias and the first offset."""
+    hits: dict[tuple[str, str, str], Hit] = {}
+    for alias, start, end, entry in sightings:
+        kind = "character" if isinstance(entry, Character) else ("organization" if entry.label == "ORG" else "place")
+        key = (entry.fandom, kind, entry.name)
+        w = alias_weight(alias, entry)
+        h = hits.get(key)
+        if h is None:
+            hits[key] = Hit(entry.fandom, kind, entry.name, alias, w, 1, start, end)
+        else:
+            h.count += 1
+            if w > h.weight:
+                h.weight, h.alias = w, alias
+            if start < h.start:
+                h.start, h.end = start, end
+    return list(hits.values())
+
+
+def fandom_scores(hits: list[Hit]) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for h in hits:
+        scores[h.fandom] = scores.get(h.fandom, 0.0) + h.score
+    return scores
+
+
+def supported(hits: list[Hit]) -> dict[str, float]:
+    """Fandoms with enough distinct evidence, with their scores."""
+    by: dict[str, list[Hit]] = {}
+    for h in hits:
+        by.setdefault(h.fandom, []).append(h)
+    out = {}
+    for fandom, hs in by.items():
+        score = sum(h.score for h in hs)
+        if score < MIN_SCORE:
+            continue
+        solid = [h for h in hs if h.weight >= DISTINCT]
+        if len(solid) >= 2 or any(h.count >= MIN_SINGLE_COUNT for h in solid) or len(hs) >= 4:
+            out[fandom] = score
+    return out
+
+
+_PREP = re.compile(
+    r"(?:\b(?:on|in|at|the|a|an|this|next|last|every|of|by|until|to|for|from|into|that|since|till)\s+|\d\s*)$",
+    re.IGNORECASE,
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"”’)]*\s+|[\"“]\s*|\n\s*)$")
+
+
+def _patterns(kb: KnowledgeBase, fandoms: set[str]):
+    """One alternation of every alias of the fandoms' entries, longest first,
+    and a map back from alias text to the entries that bear it."""
+    table: dict[str, list] = {}
+    for key in fandoms:
+        f = kb.fandoms[key]
+        for c in f.characters:
+            for a in c.names:
+                table.setdefault(a, []).append(c)
+        for t in f.places + f.organizations:
+            for a in t.names:
+                table.setdefault(a, []).append(t)
+    # Short aliases ("Po", "AC") are too easily something else in plain text.
+    names = sorted((a for a in table if len(a) >= 3 or a.isupper() is False and len(a) >= 2), key=len, reverse=True)
+    if not names:
+        return None, table
+    alternation = "|".join(re.escape(a) for a in names)
+    return re.compile(rf"(?<![\w'’-])(?:{alternation})(?![\w-])"), table
+
+
+def scan(kb: KnowledgeBase, text: str, fandoms: set[str], taken: list[tuple[int, int]]):
+    """KB names of `fandoms` in `text` (exact case) that overlap no span in
+    `taken` (sorted): [(start, end, alias, [entries])].  An alias that is also
+    an English word ("Door", "Five") only counts mid-sentence and not after a
+    preposition ("on Wednesday")."""
+    if not fandoms:
+        return []
+    rx, table = _patterns(kb, fandoms)
+    if rx is None:
+        return []
+    import bisect
+
+    starts = [s for s, _ in taken]
+    out = []
+    for m in rx.finditer(text):
+        s, e = m.span()
+        i = bisect.bisect_right(starts, e) - 1
+        if i >= 0 and taken[i][1] > s:
+            continue
+        if i >= 1 and taken[i - 1][1] > s:
+            continue
+        alias = m.group()
+        entries = table[alias]
+        if any(isinstance(x, Character) and alias in x.words for x in entries) or (
+            " " not in alias and alias[0].isupper() and alias.casefold() in _ENGLISH
+        ):
+            before = text[max(0, s - 30) : s]
+            if _SENTENCE_START.search(before) or _PREP.search(before):
+                continue
+        out.append((s, e, alias, entries))
+    return out
+
+
+# Capitalised words that are also ordinary English and open sentences often.
+_ENGLISH = set("will grace hope faith joy mercy rose may june august hunter fire door five media "
+               "wednesday easter thing shadow bann planet manor talon cave".split())

@@ -1,0 +1,191 @@
+"""The characters stage on made-up texts (entities given by hand, so what is
+tested is the clustering, not the tagger) and on the two seeds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ficdex import knowledge
+from ficdex.analysis.characters import CharacterStage
+from ficdex.analysis.fandoms import FandomStage
+from ficdex.analysis.pipeline import Analysis
+from ficdex.ingest import read
+from ficdex.model import RawChapter, Source, build_story
+
+NER_DIR = Path(__file__).resolve().parent.parent / "ficdex" / "models" / "ner"
+EMPTY_KB = knowledge.KnowledgeBase([])
+
+
+def tagged(text: str, names: dict[str, str]):
+    """An Analysis of `text` whose entities are every occurrence of the given
+    names (longest first) with the given labels."""
+    story = build_story([RawChapter(None, text.split("\n\n"))], source=Source("t.txt", "text"))
+    rx = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    doc = Analysis(story)
+    doc.inferred["entities"] = [
+        {"start": m.start(), "end": m.end(), "label": names[m.group()], "text": m.group()}
+        for m in rx.finditer(story.text)
+    ]
+    return doc
+
+
+def run(doc, kb=EMPTY_KB):
+    return CharacterStage(kb)(doc)
+
+
+def by_name(doc):
+    return {c["name"]: c for c in doc.inferred["characters"]}
+
+
+def test_short_forms_join_the_full_name():
+    doc = run(tagged(
+        "Alexander Thorne walked in. Alex smiled at the clerk. Thorne sat down, and Mr. Thorne's coat "
+        "dripped. Everyone knew Alex's temper.",
+        dict.fromkeys(["Alexander Thorne", "Alex", "Thorne", "Mr. Thorne's", "Alex's"], "PER"),
+    ))
+    chars = by_name(doc)
+    assert list(chars) == ["Alexander Thorne"]
+    assert chars["Alexander Thorne"]["aliases"] == {"Alex": 2, "Alexander Thorne": 1, "Thorne": 1, "Mr. Thorne": 1}
+    assert chars["Alexander Thorne"]["gender"] == "male"
+
+
+def test_honorifics_keep_a_family_apart():
+    doc = run(tagged(
+        "Mr. Bennet read. Mrs. Bennet talked. Jane Bennet and Elizabeth Bennet walked out. Mrs. Bennet sighed. "
+        "Lizzy laughed; Mr. Bennet smiled at Jane.",
+        dict.fromkeys(["Mr. Bennet", "Mrs. Bennet", "Jane Bennet", "Elizabeth Bennet", "Lizzy", "Jane"], "PER"),
+    ))
+    chars = by_name(doc)
+    assert set(chars) == {"Mr. Bennet", "Mrs. Bennet", "Jane Bennet", "Elizabeth Bennet"}
+    assert chars["Mr. Bennet"]["gender"] == "male" and chars["Mrs. Bennet"]["gender"] == "female"
+    assert "Lizzy" in chars["Elizabeth Bennet"]["aliases"]
+    assert chars["Jane Bennet"]["aliases"]["Jane"] == 1
+
+
+def test_kb_places_and_companies_are_never_characters():
+    text = "Lex Luthor looked over Metropolis from the top of LexCorp. Clark flew in from Smallville. Lex smiled."
+    doc = run(tagged(text, dict.fromkeys(["Lex Luthor", "Metropolis", "LexCorp", "Clark", "Smallville", "Lex"], "PER")),
+              knowledge.load())
+    names = set(by_name(doc))
+    assert not names & {"Metropolis", "LexCorp", "Smallville"}
+    assert {p["name"] for p in doc.inferred["places"]} >= {"Metropolis", "Smallville"}
+    assert [o["name"] for o in doc.inferred["organizations"]] == ["LexCorp"]
+
+
+def test_place_nickname_counts_only_as_a_vocative():
+    text = ('Lex Luthor met Clark Kent at the farm in Smallville. "Hey, Smallville," Lex said. '
+            'Clark grinned. He had never left Smallville.')
+    doc = run(tagged(text, dict.fromkeys(["Lex Luthor", "Clark Kent", "Smallville", "Lex", "Clark"], "PER")),
+              knowledge.load())
+    clark = by_name(doc)["Clark Kent"]
+    assert clark["aliases"].get("Smallville") == 1
+    assert [p["mentions"] for p in doc.inferred["places"] if p["name"] == "Smallville"] == [2]
+
+
+def test_secret_identity_from_the_kb_and_from_a_text_cue():
+    kb_doc = run(tagged("Superman landed. Clark Kent adjusted his glasses. Clark sighed.",
+                        dict.fromkeys(["Superman", "Clark Kent", "Clark"], "PER")), knowledge.load())
+    assert by_name(kb_doc)["Clark Kent"]["aliases"]["Superman"] == 1
+    cue = run(tagged("Nightshade struck again. Everyone whispered that Nightshade really is Anna Vale. "
+                     "Anna Vale only laughed.", dict.fromkeys(["Nightshade", "Anna Vale"], "PER")))
+    assert len(cue.inferred["characters"]) == 1
+    assert cue.inferred["characters"][0]["name"] == "Anna Vale"
+
+
+def test_pronouns_resolve_by_gender_and_feed_mentions():
+    doc = run(tagged("Mary met John at the gate. She smiled at him. He waved back, and she laughed.",
+                     dict.fromkeys(["Mary", "John"], "PER")))
+    chars = by_name(doc)
+    mentions = doc.scratch["mentions"]
+    assert [m["kind"] for m in mentions] == ["name", "name", "pronoun", "pronoun", "pronoun", "pronoun"]
+    who = {m["start"]: m["character"] for m in mentions}
+    text = doc.story.text
+    assert who[text.index("She")] == chars["Mary"]["id"]
+    assert who[text.index("him")] == chars["John"]["id"]
+    assert chars["Mary"]["mentions"] == 3 and chars["Mary"]["name_mentions"] == 1
+
+
+def test_first_person_narrator_is_a_character():
+    text = ("My name is Tom Hale. I woke early. I made my coffee and I read the paper. Then I walked to the "
+            "shop where Rosa Diaz worked. She waved at me and I waved back.")
+    doc = run(tagged(text, dict.fromkeys(["Tom Hale", "Rosa Diaz"], "PER")))
+    chars = by_name(doc)
+    assert chars["Tom Hale"]["mentions"] >= 7
+    assert chars["Rosa Diaz"]["gender"] == "female"
+
+
+def test_output_schema_and_order():
+    doc = run(tagged("Ann met Bob. Bob, Bob and Bob.", dict.fromkeys(["Ann", "Bob"], "PER")))
+    chars = doc.inferred["characters"]
+    assert [c["name"] for c in chars] == ["Bob", "Ann"]
+    assert [c["id"] for c in chars] == ["c0", "c1"]
+    assert set(chars[0]) == {"id", "name", "tag", "aliases", "mentions", "name_mentions", "gender", "first"}
+    starts = [m["start"] for m in doc.scratch["mentions"]]
+    assert starts == sorted(starts)
+
+
+# --- the seeds ---------------------------------------------------------------
+_STOP = set("The A An He She It I We They You His Her My This That And But So If When Then What Who Why "
+            "How Where Not No Yes Oh Well Now Just Still Even After Before As At In On Of For To With".split())
+_CAPS = re.compile(r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.\s)?[A-Z][\w'’-]*(?:\s[A-Z][\w'’-]*)*")
+
+
+def seed_entities(text: str) -> list[dict]:
+    """The trained tagger when it is present; until then every capitalised
+    run, all tagged PER (the worst case for keeping places out)."""
+    if (NER_DIR / "meta.json").exists():
+        from ficdex.analysis.entities import find_entities
+
+        return find_entities(text)
+    out = []
+    for m in _CAPS.finditer(text):
+        words = m.group().split()
+        while words and words[0] in _STOP:
+            words = words[1:]
+        if words:
+            s = m.end() - len(" ".join(words))
+            out.append({"start": s, "end": m.end(), "label": "PER", "text": text[s : m.end()]})
+    return out
+
+
+def analyse_seed(seeds, prefix):
+    path = next(seeds.glob(prefix + "*.txt"))
+    doc = Analysis(read(path))
+    doc.inferred["entities"] = seed_entities(doc.story.text)
+    return FandomStage()(CharacterStage()(doc))
+
+
+@pytest.fixture(scope="module")
+def seed0(seeds):
+    return analyse_seed(seeds, "000_")
+
+
+@pytest.fixture(scope="module")
+def seed4(seeds):
+    return analyse_seed(seeds, "004_")
+
+
+def test_seed_000_characters(seed0):
+    chars = by_name(seed0)
+    for who in ("Lex Luthor", "Clark Kent", "Bruce Wayne", "Chloe Sullivan", "Mercy Graves", "Lois Lane",
+                "Dick Grayson", "Alfred Pennyworth"):
+        assert who in chars, who
+    assert "Superman" in chars["Clark Kent"]["aliases"]
+    assert not set(chars) & {"Metropolis", "Gotham", "Smallville", "Wayne Tech", "Cadmus Labs", "Superman"}
+    top = [c["name"] for c in seed0.inferred["characters"][:3]]
+    assert set(top) == {"Lex Luthor", "Clark Kent", "Bruce Wayne"}
+
+
+def test_seed_000_fandoms(seed0):
+    tags = [f["tag"] for f in seed0.inferred["fandoms"]]
+    assert {"Smallville", "Batman - All Media Types"} <= set(tags)
+
+
+def test_seed_004(seed4):
+    chars = by_name(seed4)
+    assert {"Lex Luthor", "Clark Kent", "Lois Lane", "Lana Lang"} <= set(chars)
+    assert "Superman" in chars["Clark Kent"]["aliases"]
+    assert [f["tag"] for f in seed4.inferred["fandoms"]][:1] == ["Smallville"]
