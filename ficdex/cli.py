@@ -114,6 +114,7 @@ def _register_subapps() -> None:
     for module, name, help in (
         ("ficdex.eval.cli", "eval", "Measure ficdex against annotated data."),
         ("ficdex.train.cli", "train", "Train ficdex's models from the shared data."),
+        ("ficdex.spark.cli", "spark", "Run the analysis on Apache Spark."),
     ):
         try:
             sub = importlib.import_module(module)
