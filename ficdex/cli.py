@@ -123,6 +123,9 @@ def _register_subapps() -> None:
                 raise
             continue
         app.add_typer(sub.app, name=name, help=help)
+    from .library.cli import register as register_library
+
+    register_library(app)
 
 
 _register_subapps()

@@ -1,113 +1,81 @@
-"""Aliases from the fandom knowledge base in `ficdex/knowledge/`, when it exists.
+"""What the library takes from the fandom knowledge base (`ficdex.knowledge`):
+character aliases, and which fandom tags name one source.
 
-The knowledge base is written by another part of the project and may be
-absent, empty or still changing shape; the library only needs "these names
-are one character".  So this reads it by duck typing: a function the package
-exposes if it has one, else any JSON or TOML data file, in which every object
-with `aliases` and a name (`tag`, `name` or `canonical`) is a group of names
-for one character.  Whatever fails to load is skipped: a library search must
-never break because the knowledge base is half-written.
+The knowledge base is another part of ficdex and may be missing or
+half-written; every use here is guarded, and without it the library falls
+back to what the analysis and AO3's tag conventions say.  A search must never
+break because a knowledge file does not load.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import tomllib
 from functools import lru_cache
-from pathlib import Path
 
-from .tags import norm
+from .tags import fandom_family, norm
 
 log = logging.getLogger(__name__)
 
-_NAME_KEYS = ("tag", "name", "canonical", "ao3_tag")
-_ALIAS_KEYS = ("aliases", "alias", "secret_identities", "identities", "names")
 
-
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):  # {alias: count} as the analysis writes it
-        return [k for k in value if isinstance(k, str)]
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
-def _walk(node, out: list[set[str]]) -> None:
-    if isinstance(node, dict):
-        names = [n for k in _NAME_KEYS for n in _strings(node.get(k))]
-        aliases = [a for k in _ALIAS_KEYS for a in _strings(node.get(k))]
-        if names and aliases:
-            out.append({norm(n) for n in names + aliases if n.strip()})
-        for v in node.values():
-            _walk(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _walk(v, out)
-
-
-def _from_package() -> list[set[str]] | None:
+@lru_cache(maxsize=1)
+def _kb():
     try:
-        import ficdex.knowledge as knowledge
-    except Exception:  # noqa: BLE001 - an absent or broken KB is no KB
+        from ..knowledge import load
+
+        return load()
+    except Exception as e:  # noqa: BLE001 - absent or broken KB: no KB
+        log.debug("no fandom knowledge base: %s", e)
         return None
-    for attr in ("character_aliases", "alias_groups", "aliases"):
-        fn = getattr(knowledge, attr, None)
-        if callable(fn):
-            try:
-                data = fn()
-            except Exception as e:  # noqa: BLE001
-                log.debug("knowledge.%s() failed: %s", attr, e)
-                continue
-            groups: list[set[str]] = []
-            if isinstance(data, dict):
-                for name, aliases in data.items():
-                    groups.append({norm(name)} | {norm(a) for a in _strings(aliases)})
-            else:
-                _walk(data, groups)
-            return groups
-    return None
-
-
-def _from_files() -> list[set[str]]:
-    groups: list[set[str]] = []
-    root = Path(__file__).resolve().parent.parent / "knowledge"
-    if not root.is_dir():
-        return groups
-    for path in sorted(root.rglob("*")):
-        try:
-            if path.suffix == ".json":
-                data = json.loads(path.read_text("utf-8"))
-            elif path.suffix == ".toml":
-                data = tomllib.loads(path.read_text("utf-8"))
-            else:
-                continue
-        except Exception as e:  # noqa: BLE001
-            log.debug("skipping knowledge file %s: %s", path, e)
-            continue
-        _walk(data, groups)
-    return groups
 
 
 @lru_cache(maxsize=1)
 def alias_index() -> dict[str, frozenset[str]]:
-    """Normal form of any known name -> every name of that character."""
-    groups = _from_package()
-    if groups is None:
-        groups = _from_files()
+    """Normal form of any known character name -> every name of that character."""
+    kb = _kb()
     index: dict[str, set[str]] = {}
-    for g in groups:
-        merged = set(g)
-        for n in g:
-            merged |= index.get(n, set())
-        for n in merged:
-            index[n] = merged
+    try:
+        fandoms = list(kb.fandoms.values()) if kb is not None else []
+        for f in fandoms:
+            for c in f.characters:
+                group = {norm(n) for n in [c.tag, c.name, *c.aliases] if isinstance(n, str) and n.strip()}
+                for n in list(group):
+                    group |= index.get(n, set())
+                for n in group:
+                    index[n] = group
+    except Exception as e:  # noqa: BLE001 - a KB of another shape: no aliases
+        log.debug("cannot read character aliases from the knowledge base: %s", e)
+        return {}
     return {k: frozenset(v) for k, v in index.items()}
 
 
 def aliases_for(name: str) -> set[str]:
-    """Other names the knowledge base knows `name` by (normal forms)."""
+    """Other names the knowledge base knows a character by (normal forms)."""
     n = norm(name)
     return set(alias_index().get(n, ())) - {n}
+
+
+def _families(fandom: str) -> set[str]:
+    kb = _kb()
+    if kb is not None:
+        try:
+            keys = set(kb.families(fandom))
+            if keys:
+                return keys
+        except Exception:  # noqa: BLE001
+            pass
+    return {"~" + fandom_family(fandom)}
+
+
+def is_crossover(fandoms: list[str]) -> bool:
+    """More than one source among the fandom tags.  Tags the knowledge base
+    places in one family ("Smallville" and "Smallville (TV)") count once, as
+    do tags with one name under different media ("(TV)", "(Comics)")."""
+    groups: list[set[str]] = []
+    for f in fandoms:
+        fam = _families(f)
+        merged = [g for g in groups if g & fam]
+        for g in merged:
+            groups.remove(g)
+            fam |= g
+        groups.append(fam)
+    return len(groups) > 1

@@ -23,8 +23,9 @@ TAG_SOURCES = ("effective", "declared", "inferred")
 @dataclass
 class SearchQuery:
     text: str | None = None
-    include: dict[str, list[str]] = field(default_factory=dict)  # tag type -> names, all required
-    exclude: dict[str, list[str]] = field(default_factory=dict)  # tag type -> names, none allowed
+    # tag type -> names; "tag" matches a tag of any type, as AO3's "Other tags" field does
+    include: dict[str, list[str]] = field(default_factory=dict)  # every name required
+    exclude: dict[str, list[str]] = field(default_factory=dict)  # no name allowed
     words_from: int | None = None
     words_to: int | None = None
     complete: bool | None = None
@@ -37,7 +38,7 @@ class SearchQuery:
 
     def __post_init__(self):
         for side in (self.include, self.exclude):
-            bad = set(side) - set(TAG_TYPES)
+            bad = set(side) - set(TAG_TYPES) - {"tag"}
             if bad:
                 raise QueryError(f"unknown tag type {sorted(bad)[0]!r}; use one of {', '.join(TAG_TYPES)}")
         if self.sort not in SORTS:

@@ -22,7 +22,7 @@ from .query import SearchQuery, is_negative, parse_text
 from .store import Hit, PutResult, SearchResult, Store, Work, story_from_dict
 from .tags import (
     TAG_TYPES, canonical, character_aliases, declared_tags, effective, implied_aliases,
-    inferred_tags, is_crossover, norm,
+    inferred_tags, norm,
 )
 from .works import row_fields
 
@@ -136,7 +136,7 @@ class SQLStore(Store):
         dups = self._similar(sig, row[0] if row else None) if sig is not None else []
         now = time.time()
         values = (f["title"], f["title_sort"], json.dumps(f["authors"]), f["author_sort"], f["summary"],
-                  f["words"], f["chapters"], f["complete"], f["language"], int(is_crossover(eff["fandom"])),
+                  f["words"], f["chapters"], f["complete"], f["language"], int(kb.is_crossover(eff["fandom"])),
                   now, doc.get("ficdex_version"), f["source_path"], f["source_format"])
         data = (json.dumps(stored_doc, ensure_ascii=False),
                 json.dumps(stored_story, ensure_ascii=False) if stored_story else None,
@@ -188,9 +188,9 @@ class SQLStore(Store):
         words = []
         for t in TAG_TYPES:
             for name in {x for tags in (eff, dec, inf) for x in tags[t]}:
-                aliases = implied_aliases(name) | kb.aliases_for(name)
-                if t == "character":
-                    aliases |= analysed.get(name, set())
+                aliases = implied_aliases(name)
+                if t == "character":  # the knowledge base and the analysis name people only
+                    aliases |= kb.aliases_for(name) | analysed.get(name, set())
                 aliases.discard(norm(name))
                 tid = self._tag_id(t, name)
                 for a in sorted(aliases):
@@ -221,7 +221,7 @@ class SQLStore(Store):
             old = self._fts_row(n)
             self._fts_delete(n, old)
             self._do("UPDATE works SET overrides = ?, crossover = ? WHERE n = ?",
-                     (json.dumps(overrides, ensure_ascii=False), int(is_crossover(eff["fandom"])), n))
+                     (json.dumps(overrides, ensure_ascii=False), int(kb.is_crossover(eff["fandom"])), n))
             self._do("DELETE FROM work_tags WHERE work = ?", (n,))
             tag_text = self._write_tags(n, doc, dec, inf, eff)
             self._do("UPDATE work_data SET tags = ? WHERE n = ?", (tag_text, n))
@@ -237,6 +237,9 @@ class SQLStore(Store):
                 self._do(f"DELETE FROM {table} WHERE {col} = ?", (n,))
 
     # -- reading ---------------------------------------------------------------
+    def has(self, work_id):
+        return self._one("SELECT 1 FROM works WHERE id = ?", (work_id,)) is not None
+
     def resolve(self, work_id):
         wid = work_id.strip().lower()
         if not wid or not all(c in "0123456789abcdef" for c in wid):
@@ -305,7 +308,9 @@ class SQLStore(Store):
     def _resolve_tag(self, tag_type: str, name: str) -> list[int]:
         """Tag ids a name stands for: the tag itself, tags it is an alias of,
         and tags sharing an alias group with those."""
-        names = {norm(name), norm(canonical(tag_type, name))} | kb.aliases_for(name)
+        names = {norm(name), norm(canonical(tag_type, name))}
+        if tag_type in ("character", ANY_TYPE):
+            names |= kb.aliases_for(name)
         tcond = "" if tag_type == ANY_TYPE else "t.type = ? AND "
         tparam = [] if tag_type == ANY_TYPE else [tag_type]
         marks = ", ".join("?" * len(names))

@@ -111,6 +111,10 @@ class Store(ABC):
         """Several new works in one transaction (bulk imports)."""
 
     @abstractmethod
+    def has(self, work_id: str) -> bool:
+        """Whether a work with exactly this id is stored."""
+
+    @abstractmethod
     def get(self, work_id: str) -> Work: ...
 
     @abstractmethod

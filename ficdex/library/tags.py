@@ -84,6 +84,26 @@ def canonical(tag_type: str, name: str) -> str:
     return _SPACE.sub(" ", name).strip()
 
 
+_TYPE_NAMES = {
+    "rating": "rating", "ratings": "rating", "warning": "warning", "warnings": "warning",
+    "category": "category", "categories": "category", "fandom": "fandom", "fandoms": "fandom",
+    "relationship": "relationship", "relationships": "relationship", "pairing": "relationship",
+    "pairings": "relationship", "character": "character", "characters": "character",
+    "freeform": "freeform", "freeforms": "freeform", "tag": "freeform", "tags": "freeform",
+    "additional": "freeform", "additional_tags": "freeform", "additional-tags": "freeform",
+}
+
+
+def tag_type(name: str) -> str:
+    """A tag type from how a person may write it ("warnings", "pairing", "tag")."""
+    from ..errors import QueryError
+
+    t = _TYPE_NAMES.get(name.strip().lower())
+    if t is None:
+        raise QueryError(f"unknown tag type {name!r}; use one of {', '.join(TAG_TYPES)}")
+    return t
+
+
 def implied_aliases(name: str) -> set[str]:
     """Names a tag answers to without anyone saying so: the part before AO3's
     fandom disambiguation, and each name of a "A | B" character tag."""
@@ -231,7 +251,3 @@ def fandom_family(name: str) -> str:
     while words and words[-1] in {"series", "trilogy", "saga", "universe", "cycle", "books"}:
         words.pop()
     return " ".join(words)
-
-
-def is_crossover(fandoms: list[str]) -> bool:
-    return len({fandom_family(f) for f in fandoms}) > 1
