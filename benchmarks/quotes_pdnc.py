@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ficdex.analysis.dialogue import run_quotes
 from ficdex.analysis.entities import paragraph_ranges
+from ficdex.analysis.names import HONORIFICS
 
 PDNC = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdnc" / "data"
 _GENDER = {"M": "male", "F": "female"}
@@ -49,6 +50,14 @@ def load_novel(folder: Path):
         for row in csv.DictReader(f):
             aliases = ast.literal_eval(row["Aliases"]) if row["Aliases"].strip() else []
             chars.append({"name": row["Main Name"], "aliases": set(aliases) | {row["Main Name"]}, "gender": row["Gender"]})
+    # The gold speaker is written as one of the character's names, not
+    # always the main one ("Lucy" for Miss Honeychurch): key it by main name.
+    main = {c["name"]: c["name"] for c in chars}
+    for c in chars:
+        for a in c["aliases"]:
+            main.setdefault(a, c["name"])
+    for g in gold:
+        g["speaker"] = main.get(g["speaker"], g["speaker"])
     return text, gold, chars
 
 
@@ -61,6 +70,21 @@ def oracle_mentions(text: str, chars: list[dict]):
         for a in c["aliases"]:
             if len(a) > 1:
                 owner.setdefault(a, i)
+    # PDNC lists "Hercule Poirot" and "Mr. Poirot" but not "Poirot": add the
+    # single words of a name when no other character's names use them.
+    words: dict[str, set[int]] = defaultdict(set)
+    for i, c in enumerate(chars):
+        for a in c["aliases"]:
+            for w in re.findall(r"[A-Z][\w'-]+", a):
+                if w.lower().rstrip(".") not in HONORIFICS:
+                    words[w].add(i)
+    for w, who in words.items():
+        if len(who) == 1 and w not in owner:
+            owner[w] = next(iter(who))
+    # "The Landlady" is written "the landlady" in the text
+    for a, i in list(owner.items()):
+        if a.lower().startswith("the "):
+            owner.setdefault("the " + a[4:].lower(), i)
     names = sorted(owner, key=len, reverse=True)
     rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
     mentions = [{"start": m.start(), "end": m.end(), "character": f"c{owner[m.group()]}", "kind": "name"} for m in rx.finditer(text)]

@@ -90,6 +90,7 @@ _SUBJECT_PRE = re.compile(r"(?:[.!?;:…]['\"”’]?|\b(?:and|but|then|so|now|w
 _PRON_SUBJ = re.compile(r"(?:^|[.!?;:…]['\"”’]?\s+|\b(?:and|but|then)\s+)(he|she)\b(?!['’])", re.I)
 _VOC_PRE = re.compile(r"(?:^|[,;!?.—–]\s*|\b(?:dear|my dear|oh|o|hey|hi|hello|thanks|yes|no|well)\s+)$", re.I)
 _VOC_POST = re.compile(r"^(?:\s*[,.!?;—–…]|\s*$)")
+_WORDS = re.compile(r"\w+")
 _GENDERS = {"m": "male", "male": "male", "he": "male", "f": "female", "female": "female", "she": "female"}
 
 CONFIDENCE = {"explicit": 0.95, "voice": 0.85, "paragraph": 0.9, "acting": 0.75, "vocative": 0.7,
@@ -116,6 +117,7 @@ class _Sieve:
         self.istarts = [m["start"] for m in self.inq]
         self.narrator = None
         self.narrator = find_narrator(self)
+        self.avoid: tuple = ()
 
     # -- windows with mentions masked ------------------------------------
     def masked(self, a: int, b: int) -> tuple[str, list[str], list[int]]:
@@ -136,19 +138,23 @@ class _Sieve:
         return "".join(out), ids, at
 
     def resolve(self, pron: str, pos: int) -> str | None:
-        """An unresolved he/she/I: the nearest earlier narration name of that gender."""
+        """An unresolved he/she/I: the nearest earlier narration name of that
+        gender, passing over the characters in `self.avoid` (the quote's
+        addressee, the previous turn's speaker) when another one fits."""
         p = pron.lower()
         if p in ("i", "we"):
             return self.narrator
         want = "male" if p == "he" else "female" if p == "she" else None
         i = bisect.bisect_left(self.nstarts, pos) - 1
-        stop = pos - 4000
+        stop, first = pos - 4000, None
         while i >= 0 and self.narr[i]["start"] > stop:
             c = self.narr[i]["character"]
             if want is None or self.gender.get(c) in (want, None):
-                return c
+                if c not in self.avoid:
+                    return c
+                first = first or c
             i -= 1
-        return None
+        return first
 
     def who(self, m, ids, base) -> str | None:
         k, pron = m.group("k"), m.groupdict().get("p")
@@ -207,7 +213,10 @@ class _Sieve:
                 continue
             pre = self.text[max(q.start, m["start"] - 12) : m["start"]]
             if (m["start"] == q.start or _VOC_PRE.search(pre)) and _VOC_POST.match(self.text[m["end"] : q.end + 1]):
-                return m["character"]
+                # "Bingley." alone answers a question; it addresses nobody
+                rest = self.text[q.start : m["start"]] + self.text[m["end"] : q.end]
+                if len(_WORDS.findall(rest)) >= 2:
+                    return m["character"]
         return None
 
     def nearest(self, pos: int, exclude=()) -> str | None:
