@@ -155,7 +155,9 @@ class _Parser:
             if self.peek() == "and":
                 self.take()
                 continue
-            items.append(self.parse_unary())
+            item = self.parse_unary()
+            # "a (b -c)" is "a b -c": flat, so a NOT always sits beside positives
+            items.extend(item.items if isinstance(item, And) else [item])
         items = [x for x in items if x is not None]
         if not items:
             return None
@@ -167,6 +169,8 @@ class _Parser:
             self.take()
             item = self.parse_unary()
             return None if item is None else Not(item)
+        if kind in (None, ")", "or", "and"):  # a NOT with nothing after it
+            return None
         if kind == "(":
             self.take()
             item = self.parse_or()
@@ -189,6 +193,26 @@ def parse_text(text: str | None):
         if rest is not None:
             out = rest if out is None else And((out, rest))
     return out
+
+
+def check(node) -> None:
+    """Refuse what no full-text index can answer: a NOT alone inside an OR or
+    a bracket ("a OR NOT b" means nearly every work).  A query that is only
+    NOT terms at the top is fine: the store negates the match."""
+    def walk(n, allowed: bool):  # allowed: may this node match by exclusion only?
+        if is_negative(n) and not allowed:
+            raise QueryError("a search cannot be made only of NOT terms inside OR or brackets")
+        if isinstance(n, Not):
+            walk(n.item, False)
+        elif isinstance(n, And):  # "a -b": the NOT beside a positive term is fine
+            for i in n.items:
+                walk(i, isinstance(i, Not))
+        elif isinstance(n, Or):
+            for i in n.items:
+                walk(i, False)
+
+    if node is not None:
+        walk(node, True)
 
 
 def is_negative(node) -> bool:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from .. import __version__
 from ..errors import LibraryError, NotFoundError
 from . import dedupe, kb
-from .query import SearchQuery, is_negative, parse_text
+from .query import SearchQuery, check, is_negative, parse_text
 from .store import Hit, PutResult, SearchResult, Store, Work, story_from_dict
 from .tags import (
     TAG_TYPES, canonical, character_aliases, declared_tags, effective, implied_aliases,
@@ -368,6 +368,7 @@ class SQLStore(Store):
             params.append(int(q.crossover))
         join, score = "", None
         tree = parse_text(q.text)
+        check(tree)
         if tree is not None:
             scored = q.sort == "best" and not is_negative(tree)
             join, jp, cond, cp, score = self._text_filter(tree, scored)
