@@ -45,6 +45,7 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
     turns: list[_Turn] = []
     for p, idxs in sorted(by_para.items()):
         s, e = paragraphs[p]
+        sv.floor = s
         for j, i in enumerate(idxs):
             q = quotes[i]
             # "he said" is rarely the one the quote addresses (passing over the

@@ -64,8 +64,10 @@ def document_convention(text: str) -> str:
         if not _ELISION.match(text, m.end())
     )
     guill = text.count("«") + text.count("»")
-    best = max((double, DOUBLE), (guill, GUILLEMET), (single, SINGLE))
-    return best[1] if best[0] else DOUBLE
+    # ties go to double quotes: single marks nest inside them
+    if guill > max(double, single):
+        return GUILLEMET
+    return SINGLE if single > double else DOUBLE
 
 
 def _guillemet_order(text: str) -> tuple[str, str]:
@@ -106,6 +108,8 @@ def _marks(text: str, s: int, e: int, conv: str, gpair: tuple[str, str]):
             if m.group() in "'‘" and not _ELISION.match(text, i + 1, e):
                 yield i, "open"
             continue
+        if text[i - 2 : i] in ("'n", "’n", "‘n"):
+            continue  # rock 'n' roll
         if not before.isspace() and (after.isspace() or not after.isalnum()):
             # "the dogs' bowl": an s' followed by a lower-case word is more
             # often a plural possessive than the end of speech.

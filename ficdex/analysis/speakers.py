@@ -118,6 +118,7 @@ class _Sieve:
         self.narrator = None
         self.narrator = find_narrator(self)
         self.avoid: tuple = ()
+        self.floor = 0  # start of the paragraph being attributed
 
     # -- windows with mentions masked ------------------------------------
     def masked(self, a: int, b: int) -> tuple[str, list[str], list[int]]:
@@ -146,6 +147,15 @@ class _Sieve:
             return self.narrator
         want = "male" if p == "he" else "female" if p == "she" else None
         i = bisect.bisect_left(self.nstarts, pos) - 1
+        # the paragraph's last sentence subject first ("Lex shifts closer to
+        # Clark. 'Do you miss it?' he asks." is Lex), then plain recency
+        j = i
+        while j >= 0 and self.narr[j]["start"] >= self.floor:
+            m = self.narr[j]
+            c = m["character"]
+            if (want is None or self.gender.get(c) in (want, None)) and c not in self.avoid and self.is_subject(m, self.floor):
+                return c
+            j -= 1
         stop, first = pos - 4000, None
         while i >= 0 and self.narr[i]["start"] > stop:
             c = self.narr[i]["character"]
@@ -192,8 +202,7 @@ class _Sieve:
             i = bisect.bisect_left(self.nstarts, a)
             while i < len(self.narr) and self.narr[i]["start"] < b:
                 m = self.narr[i]
-                pre = self.text[max(a, m["start"] - 30) : m["start"]]
-                if m["start"] - a <= 2 or _SUBJECT_PRE.search(pre):
+                if self.is_subject(m, a):
                     subjects.add(m["character"])
                 i += 1
             seg = self.text[a:b]
@@ -202,6 +211,11 @@ class _Sieve:
                 if c:
                     subjects.add(c)
         return subjects.pop() if len(subjects) == 1 else None
+
+    def is_subject(self, m, floor: int) -> bool:
+        """A mention that opens its sentence or clause: the one acting."""
+        pre = self.text[max(floor, m["start"] - 30) : m["start"]]
+        return m["start"] - floor <= 2 or bool(_SUBJECT_PRE.search(pre))
 
     # -- rule 3: vocatives ----------------------------------------------------
     def vocative(self, q: Quote) -> str | None:
