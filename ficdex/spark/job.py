@@ -1,0 +1,237 @@
+"""`ficdex spark analyze`: the ficdex analysis over a table or folder of works
+on Apache Spark, one output row per work.
+
+The work is done by `analyze_batches`, run through `mapInArrow`: each Python
+worker process builds the pipeline once (`pipeline_for`, a module-level
+cache over `default_pipeline()`), then streams Arrow batches of works through
+it.  Spark reuses Python workers between tasks, so a worker loads the models
+once for the whole job, never per row or per batch.
+
+A work that cannot be read or analysed becomes a row whose `error` says why;
+only a broken installation (a missing model, a misordered pipeline) stops the
+job, because then every row would fail the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import traceback
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .. import __version__
+from ..analysis.pipeline import REGISTRY, Pipeline, default_pipeline, load_stages
+from ..api import to_json
+from ..errors import FicdexError, InputError, PipelineError
+from ..ingest import DEFAULT_MAX_BYTES, STORY_SUFFIXES, read_data
+from .schema import RESULT, RESULT_COLUMNS, error_row, result_row
+
+TABLE_SUFFIXES = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".ndjson": "json"}
+
+# A batch holds whole texts in memory in both the JVM and Python; a few dozen
+# novels is plenty to amortise the Arrow hand-off.
+ROWS_PER_BATCH = 16
+
+_PIPELINES: dict[tuple[str, ...] | None, Pipeline] = {}
+
+
+def pipeline_for(stages: tuple[str, ...] | None = None) -> Pipeline:
+    """The pipeline, built once per process: `None` is the default one."""
+    if stages is None:
+        return default_pipeline()
+    if stages not in _PIPELINES:
+        load_stages()
+        unknown = [s for s in stages if s not in REGISTRY]
+        if unknown:
+            raise PipelineError(f"no such stage: {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})")
+        _PIPELINES[stages] = Pipeline([REGISTRY[s]() for s in stages])
+    return _PIPELINES[stages]
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _failing_stage(tb) -> str | None:
+    """The stage a crash came from, read off the `Pipeline.__call__` frame,
+    so an error row says which component to fix."""
+    for frame, _ in traceback.walk_tb(tb):
+        if frame.f_code is Pipeline.__call__.__code__:
+            stage = frame.f_locals.get("stage")
+            return getattr(stage, "name", None)
+    return None
+
+
+def analyze_one(key: str, data: bytes | None, path: str, pipeline: Pipeline,
+                max_bytes: int = DEFAULT_MAX_BYTES, keep_story: bool = True) -> dict:
+    """One work to one output row; never raises for a bad or crashing work."""
+    t0 = time.perf_counter()
+    try:
+        if data is None:
+            raise InputError("no text (null)", path)
+        analysis = pipeline(read_data(data, path, max_bytes=max_bytes))
+        doc = to_json(analysis)
+    except FicdexError as e:
+        return error_row(key, path, f"{type(e).__name__}: {_one_line(e)}", e.code, __version__)
+    except Exception as e:  # a bug in one stage must not take the corpus down with it
+        stage = _failing_stage(e.__traceback__)
+        where = f" in stage {stage!r}" if stage else ""
+        return error_row(key, path, f"{type(e).__name__}{where}: {_one_line(e)}", "crash", __version__)
+    try:
+        story = analysis.story.to_dict() if keep_story else None
+        return result_row(key, doc, time.perf_counter() - t0, pipeline.names, story)
+    except Exception as e:  # a stage's output no longer fits the typed columns
+        row = error_row(key, path, f"{type(e).__name__} in typed columns: {_one_line(e)}", "columns", __version__)
+        row["document"] = __import__("json").dumps(doc, ensure_ascii=False)
+        return row
+
+
+def analyze_batches(batches: Iterable, *, stages, max_bytes: int, out_schema, declared: list[str],
+                    keep_story: bool = True) -> Iterator:
+    """The `mapInArrow` function: batches of (key, path, data, declared_*)
+    in, batches of result rows out, in the same order, so the declared
+    columns are carried across untouched (and keep their input types)."""
+    import pyarrow as pa
+
+    pipeline = pipeline_for(stages)
+    fixed = pa.schema([out_schema.field(c) for c in RESULT_COLUMNS])
+    for batch in batches:
+        keys, paths, data = (batch.column(c).to_pylist() for c in ("key", "path", "data"))
+        rows = [analyze_one(k, d, p, pipeline, max_bytes, keep_story) for k, p, d in zip(keys, paths, data)]
+        out = pa.RecordBatch.from_pylist(rows, schema=fixed)
+        arrays = out.columns + [batch.column(c).cast(out_schema.field(c).type) for c in declared]
+        yield pa.RecordBatch.from_arrays(arrays, schema=out_schema)
+
+
+def session(master: str | None = "local[2]", app: str = "ficdex", conf: dict | None = None):
+    """A SparkSession with settings the job needs; `master=None` keeps the
+    one spark-submit chose."""
+    import warnings
+
+    from pyspark.sql import SparkSession
+
+    # The job hands Arrow batches over directly and never touches pandas.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    b = SparkSession.builder.appName(app)
+    if master:
+        b = b.master(master)
+    settings = {
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(ROWS_PER_BATCH),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.python.worker.reuse": "true",  # the model cache lives in the worker
+    }
+    settings.update(conf or {})
+    for k, v in settings.items():
+        b = b.config(k, v)
+    spark = b.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def input_kind(path: str) -> str:
+    """"parquet", "json" or "files", from the name (and, locally, the folder)."""
+    p = Path(path.removeprefix("file:"))
+    if p.suffix.lower() in TABLE_SUFFIXES:
+        return TABLE_SUFFIXES[p.suffix.lower()]
+    if p.is_dir() and any(p.glob("*.parquet")):
+        return "parquet"  # a folder Spark wrote
+    if not p.exists() and "://" not in path:
+        raise InputError("no such file or folder", path)
+    return "files"
+
+
+def read_input(spark, path: str, kind: str = "auto"):
+    """Works as (key, path, data: binary, declared_*) and the declared column names."""
+    from pyspark.sql import functions as F
+
+    kind = input_kind(path) if kind == "auto" else kind
+    if kind == "files":
+        df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path)
+        ext = F.lower(F.regexp_extract("path", r"(\.[^./]+)$", 1))
+        df = df.where(ext.isin(*sorted(STORY_SUFFIXES)))
+        # Local paths without the URI scheme, so they read as `ficdex analyze` prints them.
+        local = F.regexp_replace("path", "^file:(//)?", "")
+        return df.select(local.alias("key"), local.alias("path"), F.col("content").alias("data")), []
+    df, declared = _read_table(spark, path, kind)
+    return df, declared
+
+
+def listed_story_files(spark, path: str) -> int:
+    """How many story files Spark's listing of a folder holds.  Spark's file
+    scan never reads zero-length files, so they get no row; comparing this
+    count with the rows written tells the user how many were passed over.
+    (The listing is already on the driver; this copies it to Python once.)"""
+    files = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path).inputFiles()
+    return sum(Path(f).suffix.lower() in STORY_SUFFIXES for f in files)
+
+
+def _read_table(spark, path: str, kind: str):
+    from pyspark.sql import functions as F
+
+    df = spark.read.parquet(path) if kind == "parquet" else spark.read.json(path)
+    missing = {"id", "text"} - set(df.columns)
+    if missing:
+        raise InputError(f"the table has no {' or '.join(sorted(missing))} column (it needs id and text)", path)
+    declared = [c for c in df.columns if c not in ("id", "text")]
+    key = F.col("id").cast("string")
+    cols = [
+        key.alias("key"),
+        F.concat(F.lit(f"{path}#"), key).alias("path"),
+        F.col("text").cast("binary").alias("data"),  # Spark strings are UTF-8 already
+    ] + [F.col(f"`{c}`").alias(f"declared_{c}") for c in declared]
+    return df.select(*cols), [f"declared_{c}" for c in declared]
+
+
+def analyze_frame(df, declared: list[str], *, stages=None, max_bytes: int = DEFAULT_MAX_BYTES,
+                  partitions: int | None = None, keep_story: bool = True):
+    """The result DataFrame (lazy) for works from `read_input`."""
+    from pyspark.sql import types as T
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    spark = df.sparkSession
+    # One JSONL file or a folder of small files arrives as one partition:
+    # spread it so every core gets work, but leave a well-split input alone.
+    want = partitions or spark.sparkContext.defaultParallelism * 4
+    if partitions or df.rdd.getNumPartitions() < want // 2:
+        df = df.repartition(want)
+    schema = T.StructType(RESULT.fields + [df.schema[c] for c in declared])
+    fn = functools.partial(
+        analyze_batches,
+        stages=tuple(stages) if stages else None,
+        max_bytes=max_bytes,
+        out_schema=to_arrow_schema(schema),
+        declared=declared,
+        keep_story=keep_story,
+    )
+    return df.mapInArrow(fn, schema)
+
+
+def run(spark, input: str, output: str, *, kind="auto", stages=None, partitions=None,
+        max_bytes: int = DEFAULT_MAX_BYTES, overwrite: bool = False, check: bool = True,
+        keep_story: bool = True) -> dict:
+    """Analyse INPUT into Parquet at OUTPUT; returns counts read back from it."""
+    from pyspark.sql import functions as F
+
+    if check:
+        # Fail in one line on the driver, before the cluster spends an hour
+        # writing nothing but "model missing" rows.
+        pipeline_for(tuple(stages) if stages else None)
+    kind = input_kind(input) if kind == "auto" else kind
+    df, declared = read_input(spark, input, kind)
+    t0 = time.perf_counter()
+    result = analyze_frame(df, declared, stages=stages, max_bytes=max_bytes, partitions=partitions,
+                           keep_story=keep_story)
+    result.write.mode("overwrite" if overwrite else "errorifexists").parquet(output)
+    wall = time.perf_counter() - t0
+    s = spark.read.parquet(output).agg(
+        F.count("*").alias("works"),
+        F.count("error").alias("errors"),
+        F.coalesce(F.sum("words"), F.lit(0)).alias("words"),
+        F.coalesce(F.sum("seconds"), F.lit(0.0)).alias("analysis_seconds"),
+    ).first()
+    out = {**s.asDict(), "wall_seconds": wall}
+    if kind == "files":
+        out["unread"] = listed_story_files(spark, input) - out["works"]
+    return out
