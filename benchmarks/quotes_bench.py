@@ -1,7 +1,7 @@
 """Speed of the `quotes` stage (detection + attribution + conversations) on
 one core, in words per second.
 
-    python benchmarks/quotes_bench.py [--pipeline]
+    python benchmarks/quotes_bench.py [--pipeline] [--litbank]
 
 Text: the 21 PDNC novels (about 1.8M words) and the two seeds, read in
 place from ../shared.  Mentions: every PDNC alias occurrence (the same
@@ -23,6 +23,7 @@ from quotes_pdnc import PDNC, load_novel, oracle_mentions  # noqa: E402
 
 from ficdex.analysis.dialogue import run_quotes  # noqa: E402
 from ficdex.analysis.entities import paragraph_ranges  # noqa: E402
+from ficdex.analysis.quotes import detect_quotes  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -40,6 +41,48 @@ def stage_speed() -> None:
     print(f"quotes stage: {words:,.0f} words in {secs:.2f}s = {words / secs:,.0f} words/s (one core)")
 
 
+LITBANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "litbank" / "quotations" / "tsv"
+
+
+def litbank_detection() -> None:
+    """Detection F1 on LitBank's QUOTE spans (token spans over its
+    one-sentence-per-line text).  The text is re-joined with spaces, so
+    there are no paragraphs: the whole excerpt is one, which is harsher on
+    unclosed quotes than real text.  A match is exact after stripping the
+    marks, or (loose) an overlap of half of each span."""
+    tp = tpl = n_gold = n_pred = 0
+    for ann in sorted(LITBANK.glob("*.ann")):
+        lines = (ann.with_suffix(".txt")).read_text(encoding="utf-8").split("\n")
+        offs, pos, parts = [], 0, []
+        for line in lines:
+            row = []
+            for tok in line.split(" "):
+                row.append((pos, pos + len(tok)))
+                parts.append(tok)
+                pos += len(tok) + 1
+            offs.append(row)
+        text = " ".join(parts)
+        gold = []
+        for row in ann.read_text(encoding="utf-8").splitlines():
+            f = row.split("\t")
+            if f[0] == "QUOTE":
+                a, b = offs[int(f[2])][int(f[3])][0], offs[int(f[4])][int(f[5]) - 1][1]
+                while a < b and text[a] in "\"'“”‘’ ":
+                    a += 1
+                while b > a and text[b - 1] in "\"'“”‘’ ":
+                    b -= 1
+                gold.append((a, b))
+        pred = [(q.start, q.end) for q in detect_quotes(text, [(0, len(text))]) if q.type == "speech"]
+        gs = set(gold)
+        tp += sum(p in gs for p in pred)
+        tpl += sum(any(min(b, d) - max(a, c) >= max(b - a, d - c) / 2 for c, d in gold) for a, b in pred)
+        n_gold += len(gold)
+        n_pred += len(pred)
+    for name, t in (("exact", tp), ("loose", tpl)):
+        p, r = t / n_pred, t / n_gold
+        print(f"LitBank detection ({name}): P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r):.3f} ({n_gold} gold quotes)")
+
+
 def pipeline_speed() -> None:
     from ficdex.api import analyze_path
 
@@ -55,7 +98,10 @@ def pipeline_speed() -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pipeline", action="store_true")
+    ap.add_argument("--litbank", action="store_true", help="also LitBank quotation detection F1")
     args = ap.parse_args()
     stage_speed()
+    if args.litbank:
+        litbank_detection()
     if args.pipeline:
         pipeline_speed()
