@@ -28,7 +28,6 @@ from .entities import paragraph_ranges
 DOUBLE, SINGLE, GUILLEMET = "double", "single", "guillemet"
 
 _DQ_OPEN, _DQ_CLOSE = "“„", "”"
-_SQ_OPEN, _SQ_CLOSE = "‘‚", "’"
 _DASHES = "—–―"
 # Elisions whose leading apostrophe is not an opening quote: 'em, 'tis, '90s.
 _ELISION = re.compile(

@@ -85,6 +85,8 @@ _AFTER = [
 ]
 # Lex said, "…" / Lex turned to him and said: "…"
 _BEFORE = re.compile(rf"{_WHO}\s+{_ADV}(?P<v>{_VERB})\b[^.!?@]{{0,40}}?[,:]?\s*$", re.I)
+# Isabella had only time to press her hand and say, "…": the clause's subject speaks
+_AND_SAY = re.compile(rf"\b(?:and|to|then|,)\s+{_ADV}(?P<v>{_VERB})\s*[,:]?\s*$", re.I)
 _TO = re.compile(r"^\s*(?:\w+ly\s+)?to\s+@(\d+)@", re.I)
 _SUBJECT_PRE = re.compile(r"(?:[.!?;:…]['\"”’]?|\b(?:and|but|then|so|now|when|as))\s*$", re.I)
 _PRON_SUBJ = re.compile(r"(?:^|[.!?;:…]['\"”’]?\s+|\b(?:and|but|then)\s+)(he|she)\b(?!['’])", re.I)
@@ -190,6 +192,13 @@ class _Sieve:
             who = self.who(m, ids, a)
             if who:
                 return who, "explicit", m.group("v").lower(), None
+        m = _AND_SAY.search(self.text, a, q.start - 1)
+        if m:
+            i = bisect.bisect_left(self.nstarts, m.start()) - 1
+            while i >= 0 and self.narr[i]["start"] >= max(self.floor, a - 200):
+                if self.is_subject(self.narr[i], self.floor):
+                    return self.narr[i]["character"], "explicit", m.group("v").lower(), None
+                i -= 1
         return None
 
     # -- rule 2: the acting character of a paragraph ---------------------------
