@@ -59,7 +59,7 @@ def _lower_dick(text: str, m: re.Match) -> bool:
     # "Dick" capitalised is nearly always Dick Grayson; "you dick" is an insult.
     if m.group()[0] == "D":
         return False
-    return not re.search(r"(?:a|you|such|being|total|the)\s+$", _before(text, m, 12))
+    return not re.search(r"\b(?:a|you|such|being|total|the)\s+(?:\w+\s+)?$", _before(text, m, 25))
 
 
 def _anatomical(text: str, m: re.Match) -> bool:
@@ -71,7 +71,7 @@ def _figurative_death(text: str, m: re.Match) -> bool:
     after, before = _after(text, m, 14), _before(text, m, 14)
     if re.match(r"\s+(?:to\b|for\b|tired|serious|silent|center|centre|of night|end|set|weight|asleep|on (?:my|his|her) feet)", after):
         return False  # "dying to", "dead tired", "dead of night"
-    if re.search(r"(?:could|would|wanna|gonna|drop|half|brain|play(?:ing|ed)?|over my|nearly|almost|near-?)\s*$", before):
+    if re.search(r"(?:could|would|wanna|gonna|drop|half|brain|play(?:ing|ed)?|over my|nearly|almost|near-?|about to|going to|than|rather|might|may|you|you['’](?:ve|d|ll))\s*$", before):
         return False  # "I could die", "drop dead", "playing dead"
     return True
 
@@ -122,7 +122,7 @@ SEX_EXPLICIT = [
         rf"fuck(?:ed|ing|s)? (?:{_PRON}) (?:hard|harder|deep|deeper|senseless|slow|open|into|through|raw)",
         rf"fuck(?:ed|ing) (?:{_PRON})(?! (?:over|up|off|around|with))",
         r"fucking (?:into|himself)",
-        rf"came (?:inside|all over|hard|untouched|undone|apart|with a (?:cry|shout|moan|groan|gasp|sob))",
+        rf"came (?:inside (?:{_PRON})|all over|hard|untouched|undone|apart|with a (?:cry|shout|moan|groan|gasp|sob))",
         rf"(?:make|made|making|let|letting) (?:{_PRON}) come(?=[.,!?\"”])", r"(?:going|gonna|about) to come(?=[.,!?\"”])",
         rf"spread (?:{_POSS}|{_PRON}) (?:legs|thighs|cheeks|open|wide)", r"sixty-nine", r"deep-?throat\w*",
         r"wank\w*", r"(?:her|his) (?:damp|wet|slick|dripping) (?:sex|folds|heat)", r"(?:her|his) sex\b(?! (?:life|appeal|drive))",
@@ -180,8 +180,8 @@ DEATH = [_lex("death", [
 
 DRUGS = [_lex("drugs", [
     r"cocaine", r"heroin", r"meth(?:amphetamine)?", r"weed", r"marijuana", r"cannabis",
-    r"(?:smoked|smoking|rolled|rolling|passed|lit) (?:a |the )?joint", r"(?:got|get|getting|was|were|so) (?:\w+ )?high",
-    r"ecstasy", r"mdma", r"lsd", r"shrooms", r"overdos\w*", r"snort\w*", r"stoned", r"junkie", r"drugs?", r"drugged",
+    r"(?:smoked|smoking|rolled|rolling|passed|lit) (?:a |the )?joint", r"(?:got|get|getting|gets) high", r"high on (?:drugs|weed|pot|coke|pills|something)",
+    r"mdma", r"lsd", r"shrooms", r"overdos\w*", r"snort\w*", r"stoned", r"junkie", r"drugs?", r"drugged",
     r"opium", r"needles?", r"addict\w*", r"withdrawal", r"dealer", r"crack pipe", r"pills", r"lines of coke",
 ], negatable=True)]
 
@@ -201,6 +201,7 @@ NONCON_STRONG = [_lex("noncon", [
     r"rap(?:e|ed|es|ing|ist)", r"non-?con\w*", r"non-consensual\w*", r"sexual(?:ly)? assault\w*", r"molest\w*",
     rf"against (?:{_POSS}|{_PRON}) will", rf"(?:did not|didn['’]t|never|couldn['’]t) consent\w*",
     r"without (?:\w+['’]s |his |her |my |their )?consent", r"forced himself on", r"forced herself on",
+    r"prostitut\w*", r"brothels?", r"sexual(?:ly)? abus\w*", r"sold (?:her|him|his body|her body|themselves)",
 ])]
 
 NONCON_CONTEXT = [_lex("coercion", [
@@ -211,13 +212,16 @@ NONCON_CONTEXT = [_lex("coercion", [
     r"coerc\w*", r"dub-?con\w*", r"dubious consent", rf"took advantage of (?:{_PRON})", r"violated",
     r"(?:didn['’]t|did not) want (?:this|it|to)", r"pushed but", r"to no avail", rf"held (?:{_PRON}) down",
     rf"grabbed (?:hold of )?(?:{_POSS}) wrists", r"forcing it open", r"couldn['’]t (?:move|escape|get away)",
+    rf"forced (?:{_PRON}) (?:down|onto|against|back|to (?:kneel|the (?:floor|ground|bed)))", r"clients?", r"whores?",
+    rf"(?:tried|trying) to (?:recoil|pull away|get away|fight (?:{_PRON}) off)", rf"(?:mashed|crushed|forced) (?:{_POSS}) (?:lips|mouth)",
+    rf"(?:grabbed|yanked|fisted) (?:\w+ )?(?:{_POSS}) hair",
 ])]
 
 AGE = [_lex("age", [
     rf"{_AGE}[- ]years?[- ]olds?", rf"aged? (?:of )?{_AGE}", rf"(?:when|since) (?:he|she|I|they|we|you) (?:was|were) (?:just |only )?(?:{_AGE}|a (?:boy|girl|kid|child|teenager))",
     r"high ?school(?:ers?)?", r"middle school", r"freshman", r"sophomore", r"teenage[dr]?s?", r"teen (?:boy|girl)s?",
     r"under-?age", r"a minor", r"jailbait", r"school ?(?:boy|girl)s?", r"young (?:boy|girl)", r"puberty",
-    rf"(?:{_AGE}|fourteenth|fifteenth|sixteenth|seventeenth) birthday", r"(?:his|her) teens", r"barely legal",
+    rf"(?:{_AGE}|fourteenth|fifteenth|sixteenth|seventeenth) birthday", r"(?:his|her) teens", r"barely legal", rf"at {_AGE}\b(?![:.]\d)", r"not (?:even )?old enough", r"little (?:boy|girl)",
 ])]
 
 FIRST = [_lex("first", [

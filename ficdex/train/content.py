@@ -19,19 +19,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 
-from ..analysis.content import RATINGS, RatingModel, features, signals
+from ..analysis.content import RATINGS, RatingModel, features, floor_level, signals
 from ..model import RawChapter, Source, build_story
 
 FOLDS = 5
 SEED = 20240605
 L2 = 3.0
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
+# How much one point of shortfall against a goal costs, in points of accuracy.
+# The goals cannot all be met from the text (CV, ao3-dev): pushing Mature/
+# Explicit-as-General to 2% drags accuracy to ~0.45, and Explicit recall
+# plateaus near 0.70 because a fifth of the Explicit works are first chapters
+# with no sexual content yet.  These weights chase Explicit recall fully and
+# the General floor moderately; see docs/content.md for the trade-off table.
+EXPLICIT_WEIGHT = 1.0
+GENERAL_WEIGHT = 0.3
 
 
 def load_gold(path: str | Path, limit: int | None = None) -> list[dict]:
@@ -96,8 +105,17 @@ def cumulative(params: dict, X: np.ndarray) -> np.ndarray:
     return np.minimum.accumulate(cum, axis=1)
 
 
-def decide(cum: np.ndarray, thresholds) -> np.ndarray:
-    return (cum >= np.asarray(thresholds)).astype(int).cumprod(axis=1).sum(axis=1)
+FEATURES = list(features(signals("")))
+_BLOCK_MAX = FEATURES.index("sex_explicit.block_max")
+
+
+def decide(cum: np.ndarray, thresholds, X: np.ndarray | None = None) -> np.ndarray:
+    """Levels from cumulative probabilities; with X, the stage's floor rule too."""
+    level = (cum >= np.asarray(thresholds)).astype(int).cumprod(axis=1).sum(axis=1)
+    if X is not None:
+        floors = [floor_level(int(round(v))) for v in np.expm1(X[:, _BLOCK_MAX])]
+        level = np.maximum(level, floors)
+    return level
 
 
 def rating_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
@@ -116,16 +134,17 @@ def rating_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
     }
 
 
-def choose_thresholds(y: np.ndarray, cum: np.ndarray) -> list[float]:
-    """Maximise exact accuracy, with heavy penalties below the recall goals
+def choose_thresholds(y: np.ndarray, cum: np.ndarray, floors: np.ndarray | int = 0) -> list[float]:
+    """Maximise exact accuracy, less penalties for falling short of the goals
     (Explicit recall 0.95; at most 2% of Mature/Explicit rated General)."""
     best, best_t = -1e9, [0.5, 0.5, 0.5]
     explicit, mature_up = y == 3, y >= 2
     for t in product(GRID, GRID, GRID):
-        pred = decide(cum, t)
+        pred = np.maximum(decide(cum, t), floors)
         recall = (pred[explicit] == 3).mean() if explicit.any() else 1.0
         as_general = (pred[mature_up] == 0).mean() if mature_up.any() else 0.0
-        score = (pred == y).mean() - 2.0 * max(0.0, 0.95 - recall) - 4.0 * max(0.0, as_general - 0.02)
+        score = ((pred == y).mean() - EXPLICIT_WEIGHT * max(0.0, 0.95 - recall)
+                 - GENERAL_WEIGHT * max(0.0, as_general - 0.02))
         if score > best + 1e-12:
             best, best_t = score, [float(v) for v in t]
     return best_t
@@ -152,7 +171,7 @@ def train(X: np.ndarray, y: np.ndarray) -> dict:
         tr = inner != f
         oof[~tr] = cumulative(fit_levels(X[tr], y[tr]), X[~tr])
     params = fit_levels(X, y)
-    params["thresholds"] = choose_thresholds(y, oof)
+    params["thresholds"] = choose_thresholds(y, oof, decide(np.zeros((len(y), 3)), [1, 1, 1], X))
     return params
 
 
@@ -166,7 +185,7 @@ def cross_validate(X: np.ndarray, y: np.ndarray, log=print) -> tuple[np.ndarray,
         tr, te = folds != f, folds == f
         params = train(X[tr], y[tr])
         cum[te] = cumulative(params, X[te])
-        pred[te] = decide(cum[te], params["thresholds"])
+        pred[te] = decide(cum[te], params["thresholds"], X[te])
         m = rating_metrics(y[te], pred[te])
         per_fold.append(m)
         log(f"fold {f + 1}: n={m['n']} accuracy={m['accuracy']:.3f} explicit recall={m['explicit_recall']:.3f} "
@@ -188,7 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("gold", help="gold.jsonl (ao3-dev)")
     ap.add_argument("--out", default="ficdex/models/content", help="directory for rating.json")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--eval", action="store_true", help="print cross-validated figures only; write nothing")
     args = ap.parse_args(argv)
+    if args.eval:
+        print(format_report(evaluate_content(args.gold, args.limit, log=print)))
+        return 0
     return run(args.gold, args.out, args.limit)
 
 
@@ -216,6 +239,98 @@ def run(gold: str, out: str, limit: int | None = None, log=print) -> int:
     path.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
     log(f"wrote {path} (thresholds {params['thresholds']})")
     return 0
+
+
+# ---- evaluation -----------------------------------------------------------------
+
+WARNINGS = ("Rape/Non-Con", "Underage", "Major Character Death", "Graphic Depictions Of Violence")
+# Our tag -> the author freeforms (or gold fields) that count as agreeing with it.
+TAG_GOLD = {
+    "Dubious Consent": r"dub|non-?con|rape|consent",
+    "Implied/Referenced Underage": r"underage",
+    "First Kiss": r"first kiss",
+    "Explicit Sexual Content": r"sex|smut|porn|explicit",
+    "Drug Use": r"drug",
+    "Alcohol": r"alcohol|drunk|drinking",
+    "Swearing": r"swear|language|profanity|cursing",
+}
+
+
+def _warning_gold(row: dict, warning: str) -> bool | None:
+    """True/False, or None when the author opted out and did not name it."""
+    ws = row.get("warnings") or []
+    if warning in ws:
+        return True
+    if not ws or any("Choose Not" in w for w in ws):
+        return None
+    return False
+
+
+def _pr(pairs: list[tuple[bool, bool]]) -> dict:
+    tp = sum(g and p for g, p in pairs)
+    fp = sum(p and not g for g, p in pairs)
+    fn = sum(g and not p for g, p in pairs)
+    return {"precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None,
+            "gold": tp + fn, "predicted": tp + fp}
+
+
+def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None) -> dict:
+    """Cross-validated rating figures (each work rated by a fold model that did
+    not train on it) plus warning and tag precision/recall on the same works.
+    Warnings and tags are hand-set rules, so their figures are in-sample."""
+    from ..analysis.content import additional_tags, warnings as warn_rules
+
+    rows = load_gold(gold_path, limit)
+    _, X, y, sigs = matrix(rows)
+    keep = y >= 0
+    pred, _, per_fold = cross_validate(X[keep], y[keep], log or (lambda *a: None))
+    m = rating_metrics(y[keep], pred)
+    majority = int(np.bincount(y[keep]).argmax())
+    base = rating_metrics(y[keep], np.full(int(keep.sum()), majority))
+    out = {"works": len(rows), "rated": int(keep.sum()),
+           "rating": m | {"fold_accuracy": [f["accuracy"] for f in per_fold]},
+           "rating_baseline": {"tag": RATINGS[majority]} | {k: v for k, v in base.items() if k != "confusion"},
+           "warnings": {}, "tags": {}}
+    full = np.full(len(rows), -1)
+    full[keep] = pred
+    pairs: dict[str, list] = {w: [] for w in WARNINGS}
+    tag_hits: dict[str, list] = {t: [] for t in TAG_GOLD}
+    for row, sig, level in zip(rows, sigs, full):
+        found = {w["tag"] for w in warn_rules(sig)}
+        for w in WARNINGS:
+            g = _warning_gold(row, w)
+            if g is not None:
+                pairs[w].append((g, w in found))
+        gold_text = " | ".join((row.get("freeforms") or []) + (row.get("warnings") or []) + [row.get("rating") or ""])
+        for t in additional_tags(sig, max(0, int(level)), found):
+            if t["tag"] in tag_hits:
+                tag_hits[t["tag"]].append(bool(re.search(TAG_GOLD[t["tag"]], gold_text, re.I)))
+    out["warnings"] = {w: _pr(p) for w, p in pairs.items()}
+    for t, hits in tag_hits.items():
+        authors = sum(bool(re.search(TAG_GOLD[t], " | ".join(r.get("freeforms") or []), re.I)) for r in rows)
+        out["tags"][t] = {"predicted": len(hits), "precision": sum(hits) / len(hits) if hits else None,
+                          "authors_with_matching_freeform": authors}
+    return out
+
+
+def format_report(r: dict) -> str:
+    m, b = r["rating"], r["rating_baseline"]
+    lines = [f"{r['rated']} rated works of {r['works']} (5-fold cross-validated rating)",
+             f"exact accuracy      {m['accuracy']:.3f}  (goal >= 0.75; majority '{b['tag']}' {b['accuracy']:.3f})",
+             f"  per fold          {', '.join(f'{a:.3f}' for a in m['fold_accuracy'])}",
+             f"Explicit recall     {m['explicit_recall']:.3f}  (goal >= 0.95; baseline {b['explicit_recall']:.3f})",
+             f"Explicit precision  {m['explicit_precision']:.3f}",
+             f"M/E rated General   {m['mature_explicit_as_general']:.3f}  (goal <= 0.02; baseline {b['mature_explicit_as_general']:.3f})",
+             "confusion (rows: author G T M E; columns: ficdex)"]
+    lines += [f"  {r_} {row}" for r_, row in zip("GTME", m["confusion"])]
+    fmt = lambda v: "  -  " if v is None else f"{v:.2f}"  # noqa: E731
+    for w, s in r["warnings"].items():
+        if s["gold"] or s["predicted"]:
+            lines.append(f"{w:32s} P={fmt(s['precision'])} R={fmt(s['recall'])} (gold {s['gold']}, flagged {s['predicted']})")
+    for t, s in r["tags"].items():
+        lines.append(f"tag {t:28s} precision={fmt(s['precision'])} on {s['predicted']} "
+                     f"(authors tagged {s['authors_with_matching_freeform']})")
+    return "\n".join(lines)
 
 
 def train_content(gold: str, out: str = "ficdex/models/content", limit: int | None = None) -> None:
