@@ -104,6 +104,12 @@ class PostgresStore(SQLStore):
         except self._psycopg.Error as e:
             raise LibraryError(f"database error: {' '.join(str(e).split())}", _safe(self.url)) from e
 
+    def _many(self, sql, rows):
+        try:
+            super()._many(sql, rows)
+        except self._psycopg.Error as e:
+            raise LibraryError(f"database error: {' '.join(str(e).split())}", _safe(self.url)) from e
+
     def _text_filter(self, tree, scored):
         if is_negative(tree):
             sql, params = render_tsquery(negated_part(tree))

@@ -18,25 +18,23 @@ from contextlib import contextmanager
 from .. import __version__
 from ..errors import LibraryError, NotFoundError
 from . import dedupe, kb
-from .query import SearchQuery, check, is_negative, parse_text
-from .store import Hit, PutResult, SearchResult, Store, Work, story_from_dict
+from .search import SearchMixin
+from .store import PutResult, Store, Work, story_from_dict
 from .tags import (
-    TAG_TYPES, canonical, character_aliases, declared_tags, effective, implied_aliases,
-    inferred_tags, norm,
+    TAG_TYPES, character_aliases, declared_tags, effective, implied_aliases, inferred_tags, norm,
 )
 from .works import row_fields
 
-KIND = {"effective": 0, "declared": 1, "inferred": 2}
-ANY_TYPE = "tag"  # AO3's "Other tags to include" matches a tag of any type
 
 
-class SQLStore(Store):
+class SQLStore(SearchMixin, Store):
     placeholder = "?"
     # [(version, [statement, …])]: applied in order, each in one transaction.
     MIGRATIONS: list[tuple[int, list[str]]] = []
 
     def __init__(self):
         self._tag_ids: dict[tuple[str, str], int] = {}
+        self._aliases: set[tuple[int, str]] = set()  # (tag id, alias) rows known to exist
 
     # -- backend hooks -------------------------------------------------
     def _cursor(self):
@@ -73,6 +71,10 @@ class SQLStore(Store):
     def _do(self, sql: str, params=()) -> None:
         self._cursor().execute(self._sql(sql), tuple(params))
 
+    def _many(self, sql: str, rows: list[tuple]) -> None:
+        if rows:
+            self._cursor().executemany(self._sql(sql), rows)
+
     def _migrate(self, current: int) -> None:
         latest = self.MIGRATIONS[-1][0]
         if current > latest:
@@ -107,8 +109,9 @@ class SQLStore(Store):
             with self._tx():
                 yield
         except BaseException:
-            # Tag ids handed out inside a rolled-back transaction do not exist.
+            # Tag ids and aliases written inside a rolled-back transaction do not exist.
             self._tag_ids.clear()
+            self._aliases.clear()
             raise
 
     # -- writing -------------------------------------------------------------
@@ -164,9 +167,8 @@ class SQLStore(Store):
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (n, f["title"], f["summary"]) + data + (tag_text,))
         self._fts_insert(n, (f["title"], f["summary"], text, tag_text))
         if sig is not None:
-            for band, h in dedupe.band_hashes(sig):
-                self._do("INSERT INTO minhash_bands(band, hash, work) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                         (band, h, n))
+            self._many("INSERT INTO minhash_bands(band, hash, work) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       [(band, h, n) for band, h in dedupe.band_hashes(sig)])
         return PutResult(work_id, "updated" if row else "added", dups)
 
     def _fts_row(self, n: int) -> tuple:
@@ -176,16 +178,17 @@ class SQLStore(Store):
         """Write tag rows of every kind and aliases; return the tag text
         full-text search sees (effective tags and their aliases)."""
         seen: set[tuple[int, int]] = set()
+        rows = []
         for kind, tags in ((0, eff), (1, dec), (2, inf)):
             for t in TAG_TYPES:
                 for pos, name in enumerate(tags[t]):
                     tid = self._tag_id(t, name)
                     if (tid, kind) not in seen:
                         seen.add((tid, kind))
-                        self._do("INSERT INTO work_tags(work, tag, kind, pos) VALUES (?, ?, ?, ?)",
-                                 (n, tid, kind, pos))
+                        rows.append((n, tid, kind, pos))
+        self._many("INSERT INTO work_tags(work, tag, kind, pos) VALUES (?, ?, ?, ?)", rows)
         analysed = character_aliases(doc)
-        words = []
+        words, alias_rows = [], []
         for t in TAG_TYPES:
             for name in {x for tags in (eff, dec, inf) for x in tags[t]}:
                 aliases = implied_aliases(name)
@@ -193,11 +196,12 @@ class SQLStore(Store):
                     aliases |= kb.aliases_for(name) | analysed.get(name, set())
                 aliases.discard(norm(name))
                 tid = self._tag_id(t, name)
-                for a in sorted(aliases):
-                    self._do("INSERT INTO tag_aliases(tag, alias) VALUES (?, ?) ON CONFLICT DO NOTHING", (tid, a))
+                alias_rows += [(tid, a) for a in sorted(aliases) if (tid, a) not in self._aliases]
                 if name in eff[t]:
                     words.append(name)
                     words.extend(sorted(aliases))
+        self._many("INSERT INTO tag_aliases(tag, alias) VALUES (?, ?) ON CONFLICT DO NOTHING", alias_rows)
+        self._aliases.update(alias_rows)
         return " ; ".join(words)
 
     def _similar(self, sig, self_n: int | None) -> list[tuple[str, float]]:
@@ -303,107 +307,6 @@ class SQLStore(Store):
             if s >= dedupe.THRESHOLD:
                 sims[(a, b)] = sims[(b, a)] = round(s, 3)
         return [[(g[0], 1.0)] + [(w, sims.get((g[0], w), 0.0)) for w in g[1:]] for g in dedupe.groups(list(sims))]
-
-    # -- search ----------------------------------------------------------------
-    def _resolve_tag(self, tag_type: str, name: str) -> list[int]:
-        """Tag ids a name stands for: the tag itself, tags it is an alias of,
-        and tags sharing an alias group with those."""
-        names = {norm(name), norm(canonical(tag_type, name))}
-        if tag_type in ("character", ANY_TYPE):
-            names |= kb.aliases_for(name)
-        tcond = "" if tag_type == ANY_TYPE else "t.type = ? AND "
-        tparam = [] if tag_type == ANY_TYPE else [tag_type]
-        marks = ", ".join("?" * len(names))
-        ids = {r[0] for r in self._all(
-            f"SELECT t.id FROM tags t WHERE {tcond}t.norm IN ({marks}) UNION "
-            f"SELECT t.id FROM tag_aliases a JOIN tags t ON t.id = a.tag WHERE {tcond}a.alias IN ({marks})",
-            tparam + sorted(names) + tparam + sorted(names))}
-        if ids:
-            more = {r[0] for r in self._all(
-                f"SELECT alias FROM tag_aliases WHERE tag IN ({', '.join('?' * len(ids))})", sorted(ids))}
-            if more:
-                marks = ", ".join("?" * len(more))
-                ids |= {r[0] for r in self._all(f"SELECT t.id FROM tags t WHERE {tcond}t.norm IN ({marks})",
-                                                 tparam + sorted(more))}
-        return sorted(ids)
-
-    def _tag_cond(self, ids: list[int], kind: int, negate: bool) -> tuple[str, list]:
-        marks = ", ".join("?" * len(ids))
-        op = "NOT IN" if negate else "IN"
-        return f"w.n {op} (SELECT work FROM work_tags WHERE kind = ? AND tag IN ({marks}))", [kind, *ids]
-
-    def search(self, q: SearchQuery) -> SearchResult:
-        kind = KIND[q.tags_from]
-        where, params = [], []
-        empty = SearchResult(0, q.page, q.per_page)
-        for tag_type, names in q.include.items():
-            # A work has one rating, so several ratings can only mean "any of".
-            groups = [names] if tag_type == "rating" else [[n] for n in names]
-            for group in groups:
-                ids = sorted({i for n in group for i in self._resolve_tag(tag_type, n)})
-                if not ids:
-                    return empty
-                sql, p = self._tag_cond(ids, kind, False)
-                where.append(sql)
-                params += p
-        excluded = sorted({i for t, names in q.exclude.items() for n in names for i in self._resolve_tag(t, n)})
-        if excluded:
-            sql, p = self._tag_cond(excluded, kind, True)
-            where.append(sql)
-            params += p
-        for cond, value in (("w.words >= ?", q.words_from), ("w.words <= ?", q.words_to)):
-            if value is not None:
-                where.append(cond)
-                params.append(value)
-        if q.complete is not None:
-            where.append("w.complete = ?")
-            params.append(int(q.complete))
-        if q.language:
-            from .works import language_name
-
-            where.append("w.language = ?")
-            params.append(language_name(q.language))
-        if q.crossover is not None:
-            where.append("w.crossover = ?")
-            params.append(int(q.crossover))
-        join, score = "", None
-        tree = parse_text(q.text)
-        check(tree)
-        if tree is not None:
-            scored = q.sort == "best" and not is_negative(tree)
-            join, jp, cond, cp, score = self._text_filter(tree, scored)
-            if cond:
-                where.append(cond)
-            params = jp + params + cp
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
-        total = self._one(f"SELECT count(*) FROM works w {join}{clause}", params)[0]
-        order = {
-            "best": f"{score} DESC, w.added_at DESC, w.n DESC" if score else "w.added_at DESC, w.n DESC",
-            "title": "w.title_sort, w.n",
-            "author": "w.author_sort, w.title_sort, w.n",
-            "words": "w.words DESC, w.n",
-            "added": "w.added_at DESC, w.n DESC",
-        }[q.sort]
-        rows = self._all(
-            f"SELECT w.n, w.id, w.title, w.authors, w.words, w.complete, w.language, w.added_at, "
-            f"{score or 'NULL'} FROM works w {join}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            params + [q.per_page, q.offset])
-        tags = self._hit_tags([r[0] for r in rows])
-        hits = [Hit(id=r[1], title=r[2], authors=json.loads(r[3]), words=r[4],
-                    complete=None if r[5] is None else bool(r[5]), language=r[6], added_at=r[7],
-                    tags=tags.get(r[0], {t: [] for t in TAG_TYPES}),
-                    score=None if r[8] is None else round(float(r[8]), 4)) for r in rows]
-        return SearchResult(total, q.page, q.per_page, hits)
-
-    def _hit_tags(self, ns: list[int]) -> dict[int, dict[str, list[str]]]:
-        if not ns:
-            return {}
-        out = {n: {t: [] for t in TAG_TYPES} for n in ns}
-        for n, t, name in self._all(
-            f"SELECT wt.work, t.type, t.name FROM work_tags wt JOIN tags t ON t.id = wt.tag "
-            f"WHERE wt.kind = 0 AND wt.work IN ({', '.join('?' * len(ns))}) ORDER BY wt.work, wt.pos", ns):
-            out[n][t].append(name)
-        return out
 
 
 def current_version() -> str:

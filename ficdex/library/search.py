@@ -1,0 +1,122 @@
+"""Turning a `SearchQuery` into SQL, shared by both backends.
+
+AO3's semantics: every included tag is required (several ratings excepted: a
+work has one, so they mean "any of"), no excluded tag may appear, and a tag
+name stands for its aliases too.  Names are resolved to tag ids first, with a
+few small queries, so the search itself is a set of `IN (ids)` probes on the
+(tag, kind, work) index rather than string matching over every work.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import kb
+from .query import SearchQuery, check, is_negative, parse_text
+from .store import Hit, SearchResult
+from .tags import TAG_TYPES, canonical, norm
+
+KIND = {"effective": 0, "declared": 1, "inferred": 2}
+ANY_TYPE = "tag"  # AO3's "Other tags to include" matches a tag of any type
+
+
+class SearchMixin:
+    def _resolve_tag(self, tag_type: str, name: str) -> list[int]:
+        """Tag ids a name stands for: the tag itself, tags it is an alias of,
+        and tags sharing an alias group with those."""
+        names = {norm(name), norm(canonical(tag_type, name))}
+        if tag_type in ("character", ANY_TYPE):
+            names |= kb.aliases_for(name)
+        tcond = "" if tag_type == ANY_TYPE else "t.type = ? AND "
+        tparam = [] if tag_type == ANY_TYPE else [tag_type]
+        marks = ", ".join("?" * len(names))
+        ids = {r[0] for r in self._all(
+            f"SELECT t.id FROM tags t WHERE {tcond}t.norm IN ({marks}) UNION "
+            f"SELECT t.id FROM tag_aliases a JOIN tags t ON t.id = a.tag WHERE {tcond}a.alias IN ({marks})",
+            tparam + sorted(names) + tparam + sorted(names))}
+        if ids:
+            more = {r[0] for r in self._all(
+                f"SELECT alias FROM tag_aliases WHERE tag IN ({', '.join('?' * len(ids))})", sorted(ids))}
+            if more:
+                marks = ", ".join("?" * len(more))
+                ids |= {r[0] for r in self._all(f"SELECT t.id FROM tags t WHERE {tcond}t.norm IN ({marks})",
+                                                 tparam + sorted(more))}
+        return sorted(ids)
+
+    def _tag_cond(self, ids: list[int], kind: int, negate: bool) -> tuple[str, list]:
+        marks = ", ".join("?" * len(ids))
+        op = "NOT IN" if negate else "IN"
+        return f"w.n {op} (SELECT work FROM work_tags WHERE kind = ? AND tag IN ({marks}))", [kind, *ids]
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        kind = KIND[q.tags_from]
+        where, params = [], []
+        empty = SearchResult(0, q.page, q.per_page)
+        for tag_type, names in q.include.items():
+            # A work has one rating, so several ratings can only mean "any of".
+            groups = [names] if tag_type == "rating" else [[n] for n in names]
+            for group in groups:
+                ids = sorted({i for n in group for i in self._resolve_tag(tag_type, n)})
+                if not ids:
+                    return empty
+                sql, p = self._tag_cond(ids, kind, False)
+                where.append(sql)
+                params += p
+        excluded = sorted({i for t, names in q.exclude.items() for n in names for i in self._resolve_tag(t, n)})
+        if excluded:
+            sql, p = self._tag_cond(excluded, kind, True)
+            where.append(sql)
+            params += p
+        for cond, value in (("w.words >= ?", q.words_from), ("w.words <= ?", q.words_to)):
+            if value is not None:
+                where.append(cond)
+                params.append(value)
+        if q.complete is not None:
+            where.append("w.complete = ?")
+            params.append(int(q.complete))
+        if q.language:
+            from .works import language_name
+
+            where.append("w.language = ?")
+            params.append(language_name(q.language))
+        if q.crossover is not None:
+            where.append("w.crossover = ?")
+            params.append(int(q.crossover))
+        join, score = "", None
+        tree = parse_text(q.text)
+        check(tree)
+        if tree is not None:
+            scored = q.sort == "best" and not is_negative(tree)
+            join, jp, cond, cp, score = self._text_filter(tree, scored)
+            if cond:
+                where.append(cond)
+            params = jp + params + cp
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        total = self._one(f"SELECT count(*) FROM works w {join}{clause}", params)[0]
+        order = {
+            "best": f"{score} DESC, w.added_at DESC, w.n DESC" if score else "w.added_at DESC, w.n DESC",
+            "title": "w.title_sort, w.n",
+            "author": "w.author_sort, w.title_sort, w.n",
+            "words": "w.words DESC, w.n",
+            "added": "w.added_at DESC, w.n DESC",
+        }[q.sort]
+        rows = self._all(
+            f"SELECT w.n, w.id, w.title, w.authors, w.words, w.complete, w.language, w.added_at, "
+            f"{score or 'NULL'} FROM works w {join}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            params + [q.per_page, q.offset])
+        tags = self._hit_tags([r[0] for r in rows])
+        hits = [Hit(id=r[1], title=r[2], authors=json.loads(r[3]), words=r[4],
+                    complete=None if r[5] is None else bool(r[5]), language=r[6], added_at=r[7],
+                    tags=tags.get(r[0], {t: [] for t in TAG_TYPES}),
+                    score=None if r[8] is None else round(float(r[8]), 4)) for r in rows]
+        return SearchResult(total, q.page, q.per_page, hits)
+
+    def _hit_tags(self, ns: list[int]) -> dict[int, dict[str, list[str]]]:
+        if not ns:
+            return {}
+        out = {n: {t: [] for t in TAG_TYPES} for n in ns}
+        for n, t, name in self._all(
+            f"SELECT wt.work, t.type, t.name FROM work_tags wt JOIN tags t ON t.id = wt.tag "
+            f"WHERE wt.kind = 0 AND wt.work IN ({', '.join('?' * len(ns))}) ORDER BY wt.work, wt.pos", ns):
+            out[n][t].append(name)
+        return out
