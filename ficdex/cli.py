@@ -124,8 +124,10 @@ def _register_subapps() -> None:
             continue
         app.add_typer(sub.app, name=name, help=help)
     from .library.cli import register as register_library
+    from .web.cli import register as register_web
 
     register_library(app)
+    register_web(app)
 
 
 _register_subapps()

@@ -1,0 +1,87 @@
+"""The works index: `/`, `/works` (the page) and `/works.json` (the same
+search as data).  Both read the one query string `params` defines."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from ..library.tags import TAG_TYPES
+from . import params
+from .render import render
+
+router = APIRouter()
+
+_QUERY_DOC = ("Same parameters as the page: q, include_TYPE / exclude_TYPE (TYPE: rating, warning, category, "
+              "fandom, relationship, character, freeform, tag), words_from, words_to, complete, crossover, "
+              "language, tags_from, sort, page, per_page.")
+
+
+def blurb(hit, extra: dict) -> dict:
+    """A search hit as a blurb shows it."""
+    return {**hit.to_dict(), **extra, "url": f"/works/{hit.id}"}
+
+
+def run_search(request: Request) -> dict:
+    """The search behind both the page and its JSON: results, blurbs and
+    facet counts, with the parsed query."""
+    state = request.app.state
+    q = params.parse(request.query_params)
+    with state.library.store() as store:
+        result, facets, exact = state.library.search_with_facets(
+            store, q.to_search(state.hide_explicit), q.filtered or state.hide_explicit)
+        extras = state.library.extras(store, [h.id for h in result.works])
+    # A tag someone filtered on stays in the sidebar even when it is not
+    # among the most common, so it can be unticked.
+    for side in ("include", "exclude"):
+        for t, names in getattr(q, side).items():
+            if t in facets:
+                have = {n for n, _ in facets[t]}
+                facets[t] = list(facets[t]) + [(n, None) for n in names if n not in have]
+    pages = max(1, -(-result.total // q.per_page))
+    return {
+        "query": q,
+        "total": result.total,
+        "page": q.page,
+        "per_page": q.per_page,
+        "pages": pages,
+        "works": [blurb(h, extras[h.id]) for h in result.works],
+        "facets": facets,
+        "facets_exact": exact,
+    }
+
+
+def _page_links(page: int, pages: int) -> list[int | None]:
+    """AO3's pager: first, last, and two either side; None is a gap."""
+    keep = {1, pages} | set(range(page - 2, page + 3))
+    out: list[int | None] = []
+    for n in range(1, pages + 1):
+        if n in keep:
+            out.append(n)
+        elif out and out[-1] is not None:
+            out.append(None)
+    return out
+
+
+@router.get("/", include_in_schema=False)
+@router.get("/works", summary="The works index (HTML)", description=_QUERY_DOC)
+async def works_page(request: Request):
+    data = await run_in_threadpool(run_search, request)
+    return render(request, "index.html", {**data, "pager": _page_links(data["page"], data["pages"]),
+                                          "sorts": params.SORT_LABELS})
+
+
+@router.get("/works.json", summary="Search the library", description=_QUERY_DOC,
+            response_description="Matching works as blurbs, facet counts per tag type, paging links.")
+async def works_json(request: Request, q: str | None = Query(None, description="Free text: words, "
+                     "\"phrases\", AND, OR, NOT, -word"), sort: str = Query("best"), page: int = Query(1)):
+    data = await run_in_threadpool(run_search, request)
+    query = data.pop("query")
+    links = {"self": query.url("/works.json"), "html": query.url("/works")}
+    if data["page"] < data["pages"]:
+        links["next"] = query.url("/works.json", page=data["page"] + 1)
+    if data["page"] > 1:
+        links["prev"] = query.url("/works.json", page=data["page"] - 1)
+    data["facets"] = {t: [{"name": n, "count": c} for n, c in data["facets"].get(t, ())] for t in TAG_TYPES}
+    return JSONResponse({"query": query.to_dict(), **data, "links": links})
