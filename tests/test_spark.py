@@ -21,8 +21,7 @@ if shutil.which("java") is None:
 
 from ficdex import api  # noqa: E402
 from ficdex.analysis import analyze  # noqa: E402
-from ficdex.analysis.pipeline import DEFAULT_STAGES, REGISTRY, Pipeline, load_stages  # noqa: E402
-from ficdex.errors import FicdexError  # noqa: E402
+from ficdex.analysis.pipeline import REGISTRY, Pipeline  # noqa: E402
 from ficdex.ingest import read  # noqa: E402
 from ficdex.spark import job  # noqa: E402
 
@@ -31,29 +30,11 @@ pytestmark = pytest.mark.slow
 N_WORKS = 50
 
 
-def buildable_stages() -> tuple[str, ...]:
-    """The default stages, minus any whose model is not on disk yet (and the
-    stages needing them).  Once every model ships this is the default
-    pipeline; until then the job and the reference run the same subset."""
-    load_stages()
-    names: list[str] = []
-    assigned: set[str] = set()
-    for name in DEFAULT_STAGES:
-        if name not in REGISTRY:
-            continue
-        try:
-            stage = REGISTRY[name]()
-        except FicdexError:
-            continue
-        if set(stage.requires) <= assigned:
-            names.append(name)
-            assigned.update(stage.assigns)
-    return tuple(names)
-
-
 @pytest.fixture(scope="module")
 def stages():
-    names = buildable_stages()
+    # The default stages whose models are on disk: the job and the reference
+    # run the same ones, and once every model ships that is the default pipeline.
+    names = job.buildable_stages()
     if not names:
         pytest.skip("no analysis stage can be built (models missing)")
     return names

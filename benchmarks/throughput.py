@@ -1,0 +1,180 @@
+"""Throughput of the whole ficdex analysis: words (and tokens) per second per
+core, in one process and through Spark local[N], against BookNLP's published
+figure.
+
+    python benchmarks/throughput.py --pdnc-limit 2 --ao3-limit 200 --json out.json
+
+BookNLP (small model, laptop CPU) analyses 99K tokens in 3.6 minutes, about
+460 tokens/s; the goal is 20x that per core.  Tokens are counted with spaCy's
+English tokenizer (punctuation included, as BookNLP counts them), words as
+AO3 counts them.  The figures are only as good as the machine is idle: the
+load average at the start is printed and recorded next to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+BOOKNLP_TOKENS_PER_S = 99_000 / (3.6 * 60)
+GOAL = 20
+
+
+def ao3_works(limit: int) -> list[tuple[str, str]]:
+    out = []
+    with open(SHARED / "ao3-dev" / "gold.jsonl", encoding="utf-8") as f:
+        for line in f:
+            w = json.loads(line)
+            out.append((w["id"], w["text"]))
+            if len(out) == limit:
+                break
+    return out
+
+
+def pdnc_novels(limit: int) -> list[tuple[str, str]]:
+    # The shortest first, so a small --pdnc-limit stays quick.
+    files = sorted((SHARED / "pdnc" / "data").glob("*/novel_text.txt"), key=lambda p: p.stat().st_size)
+    return [(p.parent.name, p.read_text(encoding="utf-8")) for p in files[:limit]]
+
+
+def count_tokens(texts: list[str]) -> int:
+    import spacy
+
+    tok = spacy.blank("en").tokenizer
+    return sum(sum(not t.is_space for t in tok(t_)) for t_ in texts)
+
+
+def single(works, stages) -> dict:
+    """The analysis in this process, models loaded before the clock starts."""
+    from ficdex.api import to_json
+    from ficdex.ingest import read_data
+    from ficdex.spark.job import pipeline_for
+
+    t0 = time.perf_counter()
+    pipeline = pipeline_for(stages)
+    load = time.perf_counter() - t0
+    words, per_stage, t0 = 0, {}, time.perf_counter()
+    for key, text in works:
+        doc = pipeline(read_data(text.encode("utf-8"), f"{key}.txt"))
+        words += to_json(doc)["words"]
+        for name, secs in doc.timings.items():
+            per_stage[name] = per_stage.get(name, 0.0) + secs
+    return {"words": words, "seconds": time.perf_counter() - t0, "load_seconds": load, "stage_seconds": per_stage}
+
+
+def on_spark(spark, works, stages, tmp: Path, name: str) -> dict:
+    """The same works through `ficdex spark analyze`, wall time of the job
+    (scheduling, worker start, model loads, Parquet write included)."""
+    from ficdex.spark import job
+
+    def table(rows, suffix):
+        path = tmp / f"{name}-{suffix}.jsonl"
+        with open(path, "w", encoding="utf-8") as f:
+            for key, text in rows:
+                f.write(json.dumps({"id": key, "text": text}, ensure_ascii=False) + "\n")
+        return str(path)
+
+    cores = spark.sparkContext.defaultParallelism
+    # Warm-up: one short task per core starts the Python workers and loads
+    # the models in each (workers are reused), a cost paid once per executor
+    # per job on a cluster; small benchmark inputs would otherwise measure
+    # mostly that.  Its time is reported apart as `startup_seconds`.
+    short = sorted(works, key=lambda w: len(w[1]))[:cores]
+    warm = job.run(spark, table(short, "warm"), str(tmp / f"{name}-warm.parquet"), stages=stages,
+                   partitions=cores, keep_story=False, check=False)
+    s = job.run(spark, table(works, "all"), str(tmp / f"{name}.parquet"), stages=stages,
+                partitions=min(len(works), cores * 4), keep_story=False, check=False)
+    return {"words": s["words"], "seconds": s["wall_seconds"], "errors": s["errors"], "cores": cores,
+            "startup_seconds": warm["wall_seconds"]}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ao3-limit", type=int, default=200, help="AO3 dev works to analyse (of 1,042)")
+    ap.add_argument("--pdnc-limit", type=int, default=2, help="PDNC novels to analyse, shortest first (of 21)")
+    ap.add_argument("--cores", type=int, default=2, help="Spark local[N]")
+    ap.add_argument("--no-spark", action="store_true")
+    ap.add_argument("--stages", help="comma-separated stages (default: the default pipeline)")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    args = ap.parse_args(argv)
+
+    from ficdex.errors import FicdexError
+    from ficdex.spark.job import buildable_stages, pipeline_for
+
+    stages = tuple(args.stages.split(",")) if args.stages else None
+    note = None
+    if stages is None:
+        try:
+            pipeline_for(None)
+        except FicdexError as e:  # a model not trained yet: measure what can run, and say so
+            stages = buildable_stages()
+            note = f"default pipeline unavailable ({e.reason[:80]}); ran {list(stages)}"
+    names = pipeline_for(stages).names
+    corpora = {"pdnc": pdnc_novels(args.pdnc_limit), "ao3-dev": ao3_works(args.ao3_limit)}
+    report = {"stages": names, "note": note, "load_average": os.getloadavg(), "cpu_count": os.cpu_count(),
+              "booknlp_tokens_per_s": BOOKNLP_TOKENS_PER_S, "corpora": {}}
+    spark = None
+    if not args.no_spark:
+        from ficdex.spark import job
+
+        spark = job.session(f"local[{args.cores}]", app="ficdex-benchmark",
+                            conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2",
+                                  "spark.driver.memory": "2g"})
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, works in corpora.items():
+            if not works:
+                continue
+            tokens = count_tokens([t for _, t in works])
+            one = single(works, stages)
+            row = {"works": len(works), "words": one["words"], "tokens": tokens,
+                   "tokens_per_word": tokens / one["words"], "single": one}
+            one["words_per_s"] = one["words"] / one["seconds"]
+            one["tokens_per_s"] = one["words_per_s"] * row["tokens_per_word"]
+            one["x_booknlp"] = one["tokens_per_s"] / BOOKNLP_TOKENS_PER_S
+            if spark is not None:
+                sp = on_spark(spark, works, stages, Path(tmp), name)
+                sp["words_per_s"] = sp["words"] / sp["seconds"]
+                sp["words_per_s_per_core"] = sp["words_per_s"] / sp["cores"]
+                sp["tokens_per_s_per_core"] = sp["words_per_s_per_core"] * row["tokens_per_word"]
+                sp["x_booknlp_per_core"] = sp["tokens_per_s_per_core"] / BOOKNLP_TOKENS_PER_S
+                sp["scaling_efficiency"] = sp["words_per_s"] / (sp["cores"] * one["words_per_s"])
+                row["spark"] = sp
+            report["corpora"][name] = row
+    if spark is not None:
+        spark.stop()
+    print_table(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def print_table(r: dict) -> None:
+    print(f"stages: {', '.join(r['stages']) or '(none)'}" + (f"   NOTE: {r['note']}" if r["note"] else ""))
+    print(f"load average at start: {r['load_average'][0]:.1f} on {r['cpu_count']} CPUs; "
+          f"BookNLP: {r['booknlp_tokens_per_s']:.0f} tokens/s, goal {GOAL}x per core")
+    head = f"{'corpus':8} {'works':>5} {'words':>9} | {'1 proc w/s':>10} {'tok/s':>8} {'xBNLP':>6} |" \
+           f" {'spark w/s':>9} {'w/s/core':>8} {'xBNLP/core':>10} {'eff.':>5}"
+    print(head)
+    print("-" * len(head))
+    for name, c in r["corpora"].items():
+        one, sp = c["single"], c.get("spark")
+        line = f"{name:8} {c['works']:>5} {c['words']:>9,} | {one['words_per_s']:>10,.0f} " \
+               f"{one['tokens_per_s']:>8,.0f} {one['x_booknlp']:>6.1f} |"
+        if sp:
+            line += f" {sp['words_per_s']:>9,.0f} {sp['words_per_s_per_core']:>8,.0f} " \
+                    f"{sp['x_booknlp_per_core']:>10.1f} {sp['scaling_efficiency']:>5.2f}"
+        print(line)
+        stages = ", ".join(f"{k} {v / max(one['seconds'], 1e-9):.0%}" for k, v in one["stage_seconds"].items())
+        print(f"{'':8} time by stage: {stages}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
