@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 import numpy as np
 
@@ -50,7 +51,9 @@ def shingles(text: str, k: int = SHINGLE) -> set[str]:
 
 
 def _hash32(s: str) -> int:
-    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little")
+    # CRC-32: fast, in the standard library, and the same in every process;
+    # the permutations below do the mixing a MinHash needs.
+    return zlib.crc32(s.encode("utf-8"))
 
 
 def signature(text: str) -> np.ndarray | None:

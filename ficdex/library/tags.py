@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # AO3's tag types, in the order AO3 lists them on a work.  "freeform" is what
 # AO3 calls the "Additional Tags".
@@ -59,6 +60,7 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": 
 _DISAMBIGUATION = re.compile(r"\s*\([^()]*\)\s*$")
 
 
+@lru_cache(maxsize=1 << 16)  # a library repeats a few thousand tag names endlessly
 def norm(name: str) -> str:
     """The form tag names are compared in: NFKC, casefolded, one space."""
     name = unicodedata.normalize("NFKC", name).translate(_QUOTES)
