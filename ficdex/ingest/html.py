@@ -37,8 +37,10 @@ def read_html(data: bytes, path: str) -> Story:
 
 def _page_title(tree: LexborHTMLParser) -> str | None:
     node = tree.css_first("head title") or tree.css_first("title")
-    # <title> holds raw text only (no child elements), so .text() is safe here.
-    title = " ".join((node.text() if node is not None else "").split())
+    # <title> is raw text, so markup typed into it ("<script>…") arrives as
+    # text; parsing it as a fragment lets the sanitizer drop it all the same.
+    raw = node.text() if node is not None else ""
+    title = inline_text(parse(raw).body) if "<" in raw else " ".join(raw.split())
     if not title:
         title = inline_text(tree.css_first("h1"))
     return title or None

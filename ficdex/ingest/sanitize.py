@@ -10,6 +10,7 @@ document nested a million levels deep cannot blow the Python stack.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ def decode(data: bytes, path: str) -> tuple[str, str, bool]:
         candidates.append("utf-8")
         for name in candidates:
             try:
-                text, enc = data.decode(name), name
+                text, enc = data.decode(name), codecs.lookup(name).name
                 break
             except (UnicodeDecodeError, LookupError):
                 continue
@@ -217,7 +218,8 @@ def inline_text(node: LexborNode | None) -> str:
 _TERMINAL = tuple(".!?…\"”’'»)]*~—–-:")
 # A line that is a scene divider: no letter or digit ("* * *", "~~~", "⁂"), or
 # the fandom's oOo/xXx dividers.  A lone quote or ellipsis is dialogue, not one.
-_DIVIDER_WORD = re.compile(r"^(?:[oO0]+|[xX]+|[~*+=._-]+)$")
+_DIVIDER_WORD = re.compile(r"^(?:[oO0]+|[xX]+)$")
+_DIVIDER_EDGE = "~*+=._-—–·•<>|/\\ "
 
 
 def is_divider(line: str) -> bool:
@@ -226,9 +228,9 @@ def is_divider(line: str) -> bool:
         return False
     if not any(c.isalnum() for c in s):
         return not any(c in "\"'“”‘’«»…?!.," for c in s) or set(s) <= set("*")
-    return len(s) >= 3 and _DIVIDER_WORD.match(s) is not None and s.lower() not in {"ooo", "xxx", "ooooo"} and (
-        s != s.lower() and s != s.upper()
-    )
+    core = s.strip(_DIVIDER_EDGE)
+    # "oOo", "~xXx~": mixed case, so the words "ooo" and "XXX" stay text
+    return len(core) >= 3 and _DIVIDER_WORD.match(core) is not None and core != core.lower() and core != core.upper()
 
 
 def split_lines(text: str) -> list[str]:
@@ -250,10 +252,10 @@ def split_lines(text: str) -> list[str]:
             out.extend(run)
             continue
         ended = sum(line.endswith(_TERMINAL) for line in run[:-1]) / (len(run) - 1)
-        avg = sum(map(len, run)) / len(run)
+        widths = sorted(len(line) for line in run[:-1])  # the last line of a wrap is short
         if ended >= 0.5:
             out.extend(run)
-        elif avg < 60:
+        elif widths[len(widths) // 2] < 50:
             out.append("\n".join(run))
         else:
             out.append(" ".join(run))
