@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from ..library.tags import TAG_TYPES
 from . import params
@@ -67,6 +67,12 @@ def _page_links(page: int, pages: int) -> list[int | None]:
 @router.get("/", include_in_schema=False)
 @router.get("/works", summary="The works index (HTML)", description=_QUERY_DOC)
 async def works_page(request: Request):
+    # The sidebar form submits every field, empty or not; answer with the
+    # short URL that means the same search, so what gets bookmarked is clean.
+    q = params.parse(request.query_params)
+    canonical = q.url(request.url.path)
+    if sorted(request.query_params.multi_items()) != sorted(q.pairs()):
+        return RedirectResponse(canonical, 303)
     data = await run_in_threadpool(run_search, request)
     return render(request, "index.html", {**data, "pager": _page_links(data["page"], data["pages"]),
                                           "sorts": params.SORT_LABELS})
