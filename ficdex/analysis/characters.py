@@ -203,6 +203,11 @@ class CharacterStage:
                 cands = kb.characters.get(knowledge.norm(n.surface), [])  # full names link anywhere
             if not cands:
                 return None
+            if len({c.tag for c in cands}) > 1 and len({c.fandom for c in cands}) > 1:
+                # "Ford" is Ford Prefect or Nathan Ford: the fandom the story
+                # gives most evidence of decides.
+                top = max((c.fandom for c in cands), key=lambda f: active.get(f, 0.0))
+                cands = [c for c in cands if c.fandom == top]
             tags = {c.tag for c in cands}
             if len(tags) > 1:
                 # the same alias for two people ("Mr. Luthor"): prefer a

@@ -29,13 +29,14 @@ COMMON_PLACES = set(
 
 STRONG = 3.0  # a multi-word name or a name no ordinary person bears
 DISTINCT = 2.0
+SURNAME = 1.0
 WEAK = 0.5
 
-# Fandom thresholds, set on the AO3 dev works: one rare name seen five times
+# Fandom thresholds, set on the AO3 dev works: one rare name seen four times
 # ("Katniss") or two distinctive names are enough; a few common first names
 # are not.
 MIN_SCORE = 4.0
-MIN_SINGLE_COUNT = 5
+MIN_SINGLE_COUNT = 4
 
 
 def alias_weight(alias: str, entry: Character | Thing) -> float:
@@ -102,17 +103,22 @@ def fandom_scores(hits: list[Hit]) -> dict[str, float]:
 
 
 def supported(hits: list[Hit]) -> dict[str, float]:
-    """Fandoms with enough distinct evidence, with their scores."""
+    """Fandoms with enough distinct evidence, with their scores: two
+    distinctive names, or one repeated, or one with two more of its cast or
+    places; common first names alone never suffice."""
     by: dict[str, list[Hit]] = {}
     for h in hits:
         by.setdefault(h.fandom, []).append(h)
     out = {}
     for fandom, hs in by.items():
         score = sum(h.score for h in hs)
-        if score < MIN_SCORE:
-            continue
         solid = [h for h in hs if h.weight >= DISTINCT]
-        if len(solid) >= 2 or any(h.count >= MIN_SINGLE_COUNT for h in solid) or len(hs) >= 4:
+        if (
+            len(solid) >= 2
+            or any(h.count >= MIN_SINGLE_COUNT for h in solid)
+            or (solid and len(hs) >= 3)
+            or (score >= MIN_SCORE and len(hs) >= 3)
+        ):
             out[fandom] = score
     return out
 
