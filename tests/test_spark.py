@@ -170,6 +170,34 @@ def test_results_load_into_the_library(spark, stages, samples, tmp_path):
             work = store.get(r["story_id"])
             assert work.analysis == json.loads(r["document"])
             assert json.loads(r["story"])["text"] == store.text(r["story_id"])
-    # Loading again changes nothing: the store keeps existing works.
-    again = index_results(str(out), str(db))
-    assert again.get("unchanged") == len(rows) and again.get("added") is None
+    # Loading again (here through the CLI) changes nothing: the store keeps existing works.
+    from typer.testing import CliRunner
+
+    from ficdex.cli import app
+
+    result = CliRunner().invoke(app, ["spark", "index", str(out), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert f"indexed {len(rows)} works" in result.output
+    with library.open_store(str(db)) as store:
+        assert store.count() == len(rows)
+
+
+def test_cli_errors_are_one_line(spark, stages, tmp_path, samples):
+    from typer.testing import CliRunner
+
+    from ficdex.cli import app
+
+    runner = CliRunner()
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    result = runner.invoke(app, ["spark", "analyze", str(samples), str(taken)])
+    assert result.exit_code == 1 and "already exists" in result.output
+    result = runner.invoke(app, ["spark", "analyze", str(tmp_path / "nowhere"), str(tmp_path / "out")])
+    assert result.exit_code == 1 and "no such file or folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    table = tmp_path / "notes.jsonl"
+    table.write_text('{"title": "no id, no text"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["spark", "analyze", str(table), str(tmp_path / "out"), "--stages", ",".join(stages)])
+    assert result.exit_code == 1 and "needs id and text" in result.output
+    result = runner.invoke(app, ["spark", "analyze", str(samples), str(tmp_path / "out"), "--stages", "no-such-stage"])
+    assert result.exit_code == 1 and "no such stage: no-such-stage" in result.output

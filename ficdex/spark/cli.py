@@ -112,4 +112,5 @@ def index(
         s = index_results(output, db, batch=batch)
     except FicdexError as e:
         _fail(e)
-    typer.echo(f"indexed {s['indexed']} works, skipped {s['skipped']} error rows -> {db}")
+    new = ", ".join(f"{s[k]} {k}" for k in ("added", "updated", "unchanged") if s.get(k))
+    typer.echo(f"indexed {s['indexed']} works ({new or 'none'}), skipped {s['skipped']} error rows -> {db}")

@@ -239,11 +239,11 @@ def run(spark, input: str, output: str, *, kind="auto", stages=None, partitions=
     """Analyse INPUT into Parquet at OUTPUT; returns counts read back from it."""
     from pyspark.sql import functions as F
 
+    kind = input_kind(input) if kind == "auto" else kind
     if check:
         # Fail in one line on the driver, before the cluster spends an hour
         # writing nothing but "model missing" rows.
         pipeline_for(tuple(stages) if stages else None)
-    kind = input_kind(input) if kind == "auto" else kind
     df, declared = read_input(spark, input, kind)
     t0 = time.perf_counter()
     result = analyze_frame(df, declared, stages=stages, max_bytes=max_bytes, partitions=partitions,
