@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import ftfy
+from ftfy.badness import is_bad
 from charset_normalizer import from_bytes
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -89,6 +91,11 @@ def decode(data: bytes, path: str) -> tuple[str, str, bool]:
             raise EncodingError("cannot tell the text encoding", path)
         enc = best.encoding
         text = data.decode(enc, errors="replace")
+    text = unicodedata.normalize("NFC", text)
+    # ftfy works line by line and was most of the parse time; one badness scan
+    # of the whole document first skips it for the (usual) clean file.
+    if text.isascii() or not is_bad(text):
+        return text, enc, False
     # unescape_html=False: turning "&lt;script&gt;" into markup would let
     # escaped text become a live element once parsed.
     fixed = ftfy.fix_text(text, uncurl_quotes=False, unescape_html=False)
