@@ -201,3 +201,18 @@ def test_cli_errors_are_one_line(spark, stages, tmp_path, samples):
     assert result.exit_code == 1 and "needs id and text" in result.output
     result = runner.invoke(app, ["spark", "analyze", str(samples), str(tmp_path / "out"), "--stages", "no-such-stage"])
     assert result.exit_code == 1 and "no such stage: no-such-stage" in result.output
+
+
+def test_table_metadata_fills_declared_never_inferred(samples):
+    from ficdex.spark.index import with_table_metadata
+
+    doc = api.to_json(analyze(read(samples / "gotham-rooftops.txt"), Pipeline([])))
+    doc["declared"] = {"rating": "Mature"}  # what the file itself said wins
+    row = {"declared_rating": "Explicit", "declared_fandoms": ["Batman"], "declared_words": "1234",
+           "declared_author": "someone", "declared_source": "html/1.html"}
+    out = with_table_metadata(doc, row)
+    assert out["declared"]["rating"] == "Mature"
+    assert out["declared"]["fandoms"] == ["Batman"] and out["declared"]["words"] == 1234
+    assert out["inferred"] == doc["inferred"]
+    assert out["authors"] == (doc["authors"] or ["someone"])
+    assert "source" not in out["declared"] and doc["declared"] == {"rating": "Mature"}

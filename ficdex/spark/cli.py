@@ -101,6 +101,10 @@ def index(
     output: str = typer.Argument(..., help="Parquet results written by `ficdex spark analyze`."),
     db: str = typer.Option(..., "--db", help="The library: a SQLite file path or a postgresql:// URL."),
     batch: int = typer.Option(500, "--batch", help="Documents per transaction."),
+    table_metadata: bool = typer.Option(
+        True, "--table-metadata/--no-table-metadata",
+        help="Use the input table's declared_* columns (title, author, AO3 tags) as the work's declared metadata.",
+    ),
 ):
     """Load Spark results into the library so the corpus is searchable.
 
@@ -109,7 +113,7 @@ def index(
     from .index import index_results
 
     try:
-        s = index_results(output, db, batch=batch)
+        s = index_results(output, db, batch=batch, table_metadata=table_metadata)
     except FicdexError as e:
         _fail(e)
     new = ", ".join(f"{s[k]} {k}" for k in ("added", "updated", "unchanged") if s.get(k))
