@@ -21,7 +21,7 @@ from ..errors import CorruptArchiveError, ZipBombError
 from ..model import Declared, Matter, RawChapter, Source, Story, build_story
 from . import ao3
 from .html import split_points
-from .sanitize import Block, blocks, decode, inline_text, paragraphs, parse, text_of
+from .sanitize import blocks, decode, inline_text, paragraphs, parse, text_of
 
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200  # deflate manages ~3-10x on prose; 200x is only repeated filler
