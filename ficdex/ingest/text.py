@@ -16,7 +16,7 @@ import re
 import ftfy
 
 from ..errors import BinaryFileError, EncodingError
-from ..model import Declared, Matter, RawChapter, Source, build_story
+from ..model import Declared, Matter, RawChapter, Source, Story, build_story
 
 # Bytes that never occur in text files; a few in a long file is still binary.
 _CONTROL = bytes(range(0, 9)) + bytes([11, 12]) + bytes(range(14, 32))
@@ -227,7 +227,7 @@ def _chapters(blocks: list[str]) -> list[RawChapter]:
     return chapters
 
 
-def read_text(data: bytes, path: str) -> Story:  # noqa: F821 (Story via build_story)
+def read_text(data: bytes, path: str) -> Story:
     raw, encoding = decode(data, path)
     text = repair(raw)
     blocks = _split_blocks(text)
