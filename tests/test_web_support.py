@@ -98,3 +98,27 @@ Summary: </textarea><script>alert('summary')</script><a href="javascript:alert('
 
 Dick laughed and Bruce did not. The rain went on over the city for a long time, and they watched it.
 """
+
+
+def hostile_ao3_html() -> str:
+    """The AO3 sample with markup smuggled into every field: entities that
+    decode to tags in the title, author, summary, tags and chapter title,
+    and live script, handlers and javascript: links in the text."""
+    html = (SAMPLES / "hogwarts-library-ao3.html").read_text(encoding="utf-8")
+    evil = "&lt;script&gt;alert('{0}')&lt;/script&gt;&lt;img src=x onerror=alert('{0}')&gt;"
+    swaps = [
+        ("<h1>The Restricted Section</h1>", f"<h1>{evil.format('title')} Forbidden</h1>"),
+        (">ficdex_samples</a></div>", f">{evil.format('author')}</a></div>"),
+        ("<p>Hermione needs one book.", "<p>&lt;/textarea&gt;&lt;/title&gt;" + evil.format("summary")
+         + "<script>alert('live summary')</script><a href=\"javascript:alert(1)\">x</a> Hermione needs one book."),
+        (">Friendship</a>", ">" + evil.format("freeform") + "</a>"),
+        (">Irma Pince</a>", ">\"&gt;&lt;svg onload=alert('character')&gt;</a>"),
+        ("Chapter 1: After Hours", "Chapter 1: " + evil.format("chapter")),
+        ("<p>The library was nearly empty", "<p><script>alert('text')</script><img src=x onerror=alert(9)>"
+         "<a href=\"javascript:alert('link')\">link</a> &lt;/textarea&gt;&lt;script&gt;alert('escaped')&lt;/script&gt;"
+         " {{ 7*7 }} The library was nearly empty"),
+    ]
+    for old, new in swaps:
+        assert old in html, old
+        html = html.replace(old, new, 1)
+    return html
