@@ -87,10 +87,11 @@ def on_spark(spark, works, stages, tmp: Path, name: str) -> dict:
     # per job on a cluster; small benchmark inputs would otherwise measure
     # mostly that.  Its time is reported apart as `startup_seconds`.
     short = sorted(works, key=lambda w: len(w[1]))[:cores]
-    warm = job.run(spark, table(short, "warm"), str(tmp / f"{name}-warm.parquet"), stages=stages,
-                   partitions=cores, keep_story=False, check=False)
-    s = job.run(spark, table(works, "all"), str(tmp / f"{name}.parquet"), stages=stages,
-                partitions=min(len(works), cores * 4), keep_story=False, check=False)
+    options = job.Options(stages=stages, keep_story=False)
+    warm = job.run(spark, table(short, "warm"), str(tmp / f"{name}-warm.parquet"), options,
+                   partitions=cores, check=False)
+    s = job.run(spark, table(works, "all"), str(tmp / f"{name}.parquet"), options,
+                partitions=min(len(works), cores * 4), check=False)
     return {"words": s["words"], "seconds": s["wall_seconds"], "errors": s["errors"], "cores": cores,
             "startup_seconds": warm["wall_seconds"]}
 

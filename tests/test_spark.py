@@ -80,7 +80,7 @@ def test_table_results_equal_the_single_process_run(spark, stages, shared_data, 
     table.write_text("".join(json.dumps(w, ensure_ascii=False) + "\n" for w in works), encoding="utf-8")
 
     out = tmp_path / "out.parquet"
-    summary = job.run(spark, str(table), str(out), stages=stages, partitions=4)
+    summary = job.run(spark, str(table), str(out), job.Options(stages), partitions=4)
     rows = _rows(out)
 
     assert summary["works"] == len(works) == len(rows)
@@ -121,7 +121,7 @@ def test_folder_of_files_with_bad_ones(spark, stages, samples, tmp_path):
     (folder / "cover.jpg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 100)  # not a story suffix: not read
 
     out = tmp_path / "out"
-    summary = job.run(spark, str(folder), str(out), stages=stages)
+    summary = job.run(spark, str(folder), str(out), job.Options(stages))
     rows = _rows(out)
 
     # Spark never reads a zero-length file: it has no row, and the summary counts it.
@@ -154,12 +154,37 @@ def test_a_crashing_stage_is_an_error_row_naming_the_stage(stages):
     assert row["id"] == "w1" and row["document"] is None
 
 
+def test_a_work_over_the_time_limit_is_an_error_row_and_the_next_one_runs():
+    import time
+
+    class Slow:
+        name = "slow"
+        requires: tuple = ()
+        assigns: tuple = ()
+
+        def __call__(self, doc):
+            if "slow" in doc.story.text:
+                time.sleep(5)
+            return doc
+
+    options = job.Options(timeout=0.2)
+    pipeline = Pipeline([Slow()])
+    t0 = time.perf_counter()
+    row = job.analyze_one("w1", b"A slow story.\n\nIt goes on.", "w1.txt", pipeline, options)
+    assert time.perf_counter() - t0 < 2
+    assert row["error_code"] == "timeout" and row["error"].startswith("TimeoutError in stage 'slow': ")
+    # The alarm is disarmed after each work: a quick one is not cut short later.
+    row = job.analyze_one("w2", b"A quick story.", "w2.txt", pipeline, options)
+    time.sleep(0.3)
+    assert row["error"] is None and row["stages"] == ["slow"]
+
+
 def test_results_load_into_the_library(spark, stages, samples, tmp_path):
     library = pytest.importorskip("ficdex.library.store", reason="the library is not built yet")
     from ficdex.spark.index import index_results
 
     out = tmp_path / "out"
-    job.run(spark, str(samples), str(out), stages=stages)
+    job.run(spark, str(samples), str(out), job.Options(stages))
     rows = [r for r in _rows(out).values() if r["error"] is None]
     db = tmp_path / "library.db"
     counts = index_results(str(out), str(db))

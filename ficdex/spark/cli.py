@@ -52,6 +52,9 @@ def analyze(
     ),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", help="Refuse works larger than this."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT if it exists."),
+    timeout: float = typer.Option(
+        0, "--timeout", help="Give up on a work after this many seconds (an error row); 0: no limit."
+    ),
     story: bool = typer.Option(
         True, "--story/--no-story", help="Keep each story (text and offsets) so `index` can make it searchable."
     ),
@@ -74,10 +77,8 @@ def analyze(
     try:
         spark = job.session(master, conf=conf)
         names = tuple(s.strip() for s in stages.split(",") if s.strip()) if stages else None
-        s = job.run(
-            spark, input, output, kind=kind.value, stages=names, partitions=partitions,
-            max_bytes=max_bytes, overwrite=overwrite, keep_story=story,
-        )
+        options = job.Options(stages=names, max_bytes=max_bytes, keep_story=story, timeout=timeout or None)
+        s = job.run(spark, input, output, options, kind=kind.value, partitions=partitions, overwrite=overwrite)
     except FicdexError as e:
         _fail(e)
     except Exception as e:  # Spark's own errors (bad path, bad table) arrive as Py4J/analysis errors

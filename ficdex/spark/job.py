@@ -15,8 +15,12 @@ job, because then every row would fail the same way.
 from __future__ import annotations
 
 import functools
+import json
+import signal
+import threading
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -84,42 +88,75 @@ def _failing_stage(tb) -> str | None:
     return None
 
 
-def analyze_one(key: str, data: bytes | None, path: str, pipeline: Pipeline,
-                max_bytes: int = DEFAULT_MAX_BYTES, keep_story: bool = True) -> dict:
+@dataclass(frozen=True)
+class Options:
+    """What every executor needs to know about the job (pickled to them)."""
+
+    stages: tuple[str, ...] | None = None  # None: the default pipeline
+    max_bytes: int = DEFAULT_MAX_BYTES
+    keep_story: bool = True
+    timeout: float | None = None  # seconds per work; None: no limit
+
+
+class _Deadline:
+    """A per-work time limit, so one pathological work cannot hold a task
+    (and the job) forever.  SIGALRM interrupts Python code only: a stage
+    stuck inside one C call ends when that call returns.  Without a main
+    thread to signal, there is no limit."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds if seconds and threading.current_thread() is threading.main_thread() else None
+
+    def _expired(self, signum, frame):
+        raise TimeoutError(f"analysis took over {self.seconds:g} s (--timeout)")
+
+    def __enter__(self):
+        if self.seconds:
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def analyze_one(key: str, data: bytes | None, path: str, pipeline: Pipeline, options: Options = Options()) -> dict:
     """One work to one output row; never raises for a bad or crashing work."""
     t0 = time.perf_counter()
     try:
-        if data is None:
-            raise InputError("no text (null)", path)
-        analysis = pipeline(read_data(data, path, max_bytes=max_bytes))
-        doc = to_json(analysis)
+        with _Deadline(options.timeout):
+            if data is None:
+                raise InputError("no text (null)", path)
+            analysis = pipeline(read_data(data, path, max_bytes=options.max_bytes))
+            doc = to_json(analysis)
     except FicdexError as e:
         return error_row(key, path, f"{type(e).__name__}: {_one_line(e)}", e.code, __version__)
     except Exception as e:  # a bug in one stage must not take the corpus down with it
         stage = _failing_stage(e.__traceback__)
         where = f" in stage {stage!r}" if stage else ""
-        return error_row(key, path, f"{type(e).__name__}{where}: {_one_line(e)}", "crash", __version__)
+        code = "timeout" if isinstance(e, TimeoutError) else "crash"
+        return error_row(key, path, f"{type(e).__name__}{where}: {_one_line(e)}", code, __version__)
     try:
-        story = analysis.story.to_dict() if keep_story else None
+        story = analysis.story.to_dict() if options.keep_story else None
         return result_row(key, doc, time.perf_counter() - t0, pipeline.names, story)
     except Exception as e:  # a stage's output no longer fits the typed columns
         row = error_row(key, path, f"{type(e).__name__} in typed columns: {_one_line(e)}", "columns", __version__)
-        row["document"] = __import__("json").dumps(doc, ensure_ascii=False)
+        row["document"] = json.dumps(doc, ensure_ascii=False)
         return row
 
 
-def analyze_batches(batches: Iterable, *, stages, max_bytes: int, out_schema, declared: list[str],
-                    keep_story: bool = True) -> Iterator:
+def analyze_batches(batches: Iterable, *, options: Options, out_schema, declared: list[str]) -> Iterator:
     """The `mapInArrow` function: batches of (key, path, data, declared_*)
     in, batches of result rows out, in the same order, so the declared
     columns are carried across untouched (and keep their input types)."""
     import pyarrow as pa
 
-    pipeline = pipeline_for(stages)
+    pipeline = pipeline_for(options.stages)
     fixed = pa.schema([out_schema.field(c) for c in RESULT_COLUMNS])
     for batch in batches:
         keys, paths, data = (batch.column(c).to_pylist() for c in ("key", "path", "data"))
-        rows = [analyze_one(k, d, p, pipeline, max_bytes, keep_story) for k, p, d in zip(keys, paths, data)]
+        rows = [analyze_one(k, d, p, pipeline, options) for k, p, d in zip(keys, paths, data)]
         out = pa.RecordBatch.from_pylist(rows, schema=fixed)
         arrays = out.columns + [batch.column(c).cast(out_schema.field(c).type) for c in declared]
         yield pa.RecordBatch.from_arrays(arrays, schema=out_schema)
@@ -209,8 +246,7 @@ def _read_table(spark, path: str, kind: str):
     return df.select(*cols), [f"declared_{c}" for c in declared]
 
 
-def analyze_frame(df, declared: list[str], *, stages=None, max_bytes: int = DEFAULT_MAX_BYTES,
-                  partitions: int | None = None, keep_story: bool = True):
+def analyze_frame(df, declared: list[str], options: Options = Options(), partitions: int | None = None):
     """The result DataFrame (lazy) for works from `read_input`."""
     from pyspark.sql import types as T
     from pyspark.sql.pandas.types import to_arrow_schema
@@ -222,20 +258,12 @@ def analyze_frame(df, declared: list[str], *, stages=None, max_bytes: int = DEFA
     if partitions or df.rdd.getNumPartitions() < want // 2:
         df = df.repartition(want)
     schema = T.StructType(RESULT.fields + [df.schema[c] for c in declared])
-    fn = functools.partial(
-        analyze_batches,
-        stages=tuple(stages) if stages else None,
-        max_bytes=max_bytes,
-        out_schema=to_arrow_schema(schema),
-        declared=declared,
-        keep_story=keep_story,
-    )
+    fn = functools.partial(analyze_batches, options=options, out_schema=to_arrow_schema(schema), declared=declared)
     return df.mapInArrow(fn, schema)
 
 
-def run(spark, input: str, output: str, *, kind="auto", stages=None, partitions=None,
-        max_bytes: int = DEFAULT_MAX_BYTES, overwrite: bool = False, check: bool = True,
-        keep_story: bool = True) -> dict:
+def run(spark, input: str, output: str, options: Options = Options(), *, kind="auto", partitions=None,
+        overwrite: bool = False, check: bool = True) -> dict:
     """Analyse INPUT into Parquet at OUTPUT; returns counts read back from it."""
     from pyspark.sql import functions as F
 
@@ -243,11 +271,10 @@ def run(spark, input: str, output: str, *, kind="auto", stages=None, partitions=
     if check:
         # Fail in one line on the driver, before the cluster spends an hour
         # writing nothing but "model missing" rows.
-        pipeline_for(tuple(stages) if stages else None)
+        pipeline_for(options.stages)
     df, declared = read_input(spark, input, kind)
     t0 = time.perf_counter()
-    result = analyze_frame(df, declared, stages=stages, max_bytes=max_bytes, partitions=partitions,
-                           keep_story=keep_story)
+    result = analyze_frame(df, declared, options, partitions)
     result.write.mode("overwrite" if overwrite else "errorifexists").parquet(output)
     wall = time.perf_counter() - t0
     s = spark.read.parquet(output).agg(
