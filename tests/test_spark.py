@@ -89,6 +89,9 @@ def test_table_results_equal_the_single_process_run(spark, stages, shared_data, 
     assert rows["bad-null"]["error"].startswith("InputError: ")
     # Declared tags ride along under their own names, never in inferred columns.
     assert rows["bad-empty"]["declared_rating"] == "Explicit"
+    # Models load once per Python worker, however many tasks and batches it runs.
+    assert {r["worker_loads"] for r in rows.values()} == {1}
+    assert 1 <= len({r["worker"] for r in rows.values()}) <= 2
 
     pipeline = Pipeline([REGISTRY[s]() for s in stages])
     files = tmp_path / "files"

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
+import socket
 import threading
 import time
 import traceback
@@ -38,18 +40,23 @@ TABLE_SUFFIXES = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".nd
 ROWS_PER_BATCH = 16
 
 _PIPELINES: dict[tuple[str, ...] | None, Pipeline] = {}
+_LOADS = 0  # pipelines built in this process; the output shows it per worker
 
 
 def pipeline_for(stages: tuple[str, ...] | None = None) -> Pipeline:
     """The pipeline, built once per process: `None` is the default one."""
-    if stages is None:
-        return default_pipeline()
+    global _LOADS
     if stages not in _PIPELINES:
-        load_stages()
-        unknown = [s for s in stages if s not in REGISTRY]
-        if unknown:
-            raise PipelineError(f"no such stage: {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})")
-        _PIPELINES[stages] = Pipeline([REGISTRY[s]() for s in stages])
+        if stages is None:
+            pipeline = default_pipeline()
+        else:
+            load_stages()
+            unknown = [s for s in stages if s not in REGISTRY]
+            if unknown:
+                raise PipelineError(f"no such stage: {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})")
+            pipeline = Pipeline([REGISTRY[s]() for s in stages])
+        _PIPELINES[stages] = pipeline
+        _LOADS += 1
     return _PIPELINES[stages]
 
 
@@ -153,10 +160,13 @@ def analyze_batches(batches: Iterable, *, options: Options, out_schema, declared
     import pyarrow as pa
 
     pipeline = pipeline_for(options.stages)
+    worker = f"{socket.gethostname()}:{os.getpid()}"
     fixed = pa.schema([out_schema.field(c) for c in RESULT_COLUMNS])
     for batch in batches:
         keys, paths, data = (batch.column(c).to_pylist() for c in ("key", "path", "data"))
         rows = [analyze_one(k, d, p, pipeline, options) for k, p, d in zip(keys, paths, data)]
+        for row in rows:
+            row.update(worker=worker, worker_loads=_LOADS)
         out = pa.RecordBatch.from_pylist(rows, schema=fixed)
         arrays = out.columns + [batch.column(c).cast(out_schema.field(c).type) for c in declared]
         yield pa.RecordBatch.from_arrays(arrays, schema=out_schema)

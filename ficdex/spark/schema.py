@@ -114,6 +114,8 @@ RESULT = T.StructType(
         _f("evidence", T.ArrayType(EVIDENCE)),
         _f("stages", _strings()),
         _f("seconds", _D),
+        _f("worker", _S),  # host:pid of the Python worker, to find stragglers and memory hogs
+        _f("worker_loads", _I),  # pipelines that worker had built by then: 1 unless worker reuse is off
         _f("document", _S),  # the analysis document as JSON, exactly as `ficdex analyze` prints it
         _f("story", _S),  # Story.to_dict() as JSON: text and offsets, so the library can search and re-analyse
         _f("ficdex_version", _S),
