@@ -22,18 +22,10 @@ from collections import Counter
 from .. import knowledge
 from ..knowledge import match
 from . import coref
-from .names import Name, compatible, name_gender, parse, same_first
+from .names import Cluster, compatible, find as _find, merge as _merge, parse
 from .pipeline import Analysis, register
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
-
-# Honorifics that go with a surname ("Mr. Darcy", "Colonel Fitzwilliam" is
-# not Fitzwilliam Darcy); "Lady Catherine", "Aunt May" take a first name.
-SURNAME_HONORIFICS = set(
-    "mr mrs ms mister missus dr doctor professor prof captain capt colonel col major general lieutenant "
-    "lt sergeant sgt detective det agent officer commander admiral inspector senator governor president "
-    "judge reverend rev".split()
-)
 
 # "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
 _ALIAS_CUE = re.compile(
@@ -46,76 +38,8 @@ _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
 # inside dialogue, set off by commas or the quote, not after a preposition.
 _VOCATIVE_BEFORE = re.compile(r"(?:[\"“]\s*|,\s*|\b(?:hey|hi|oh|morning|night|thanks|bye|yes|no)\s*,?\s*)$", re.IGNORECASE)
 _VOCATIVE_AFTER = re.compile(r"^\s*[,.!?]")
+_FIRST_PERSON = {"I", "me", "my", "mine", "myself", "Me", "My", "Mine", "Myself"}
 _NARRATOR_NAME = re.compile(r"\b(?:[Mm]y name is|I am|I'm|call me)\s+$")
-
-
-class Cluster:
-    __slots__ = ("kb", "variants", "honor_gender", "forms", "first", "merged_into")
-
-    def __init__(self, kb=None):
-        self.kb = kb
-        self.variants: set[tuple[str, ...]] = set()  # multi-token names, lower case
-        self.honor_gender: Counter = Counter()
-        self.forms: Counter = Counter()  # surface -> name mentions
-        self.first = None
-        self.merged_into = None
-
-    def gender(self) -> str | None:
-        if self.kb is not None and self.kb.gender:
-            return self.kb.gender
-        if self.honor_gender:
-            return self.honor_gender.most_common(1)[0][0]
-        for v in sorted(self.variants, key=len, reverse=True):
-            g = name_gender(Name("", None, None, v, False))
-            if g:
-                return g
-        return None
-
-    def matches(self, n: Name) -> bool:
-        """Can this (shorter) name stand for the character?"""
-        key = n.key
-        if not key or not compatible(n.gender, self.gender()):
-            return False
-        for v in self.variants:
-            if _subsequence(key, v, surname_only=n.honorific in SURNAME_HONORIFICS):
-                return True
-        return False
-
-
-def _subsequence(short: tuple[str, ...], full: tuple[str, ...], surname_only: bool = False) -> bool:
-    """Is `short` a part of the name `full` ("lex" of "lex luthor", "mr
-    luthor" of it only through the surname)?"""
-    if len(short) > len(full):
-        return False
-    if len(short) == 1:
-        t = short[0]
-        if surname_only:
-            return len(full) > 1 and full[-1] == t
-        return same_first(t, full[0]) or t in full[1:]
-    i = 0
-    for t in full:
-        if i < len(short) and same_first(short[i], t):
-            i += 1
-    return i == len(short)
-
-
-def _find(c: Cluster) -> Cluster:
-    while c.merged_into is not None:
-        c = c.merged_into
-    return c
-
-
-def _merge(a: Cluster, b: Cluster) -> Cluster:
-    a, b = _find(a), _find(b)
-    if a is b:
-        return a
-    if b.kb is not None and a.kb is None:
-        a, b = b, a
-    a.variants |= b.variants
-    a.honor_gender.update(b.honor_gender)
-    a.forms.update(b.forms)
-    b.merged_into = a
-    return a
 
 
 class CharacterStage:
@@ -146,7 +70,7 @@ class CharacterStage:
 
         # Which fandoms' names may be linked: those with evidence of their own.
         sight = _sightings(kb, people, things)
-        active = match.supported(match.collect(kb, sight))
+        active = match.supported(match.collect(kb, sight), len(people) + len(things))
         taken = sorted((s, e) for s, e, *_ in people + things)
         for s, e, alias, entries in match.scan(kb, text, set(active), taken):
             ent = entries[0]
@@ -159,7 +83,7 @@ class CharacterStage:
 
         clusters, mention_cluster = self._cluster(people, active, text)
         self._join_cues(text, people, mention_cluster)
-        narrator = self._narrator(text, quotes, people, mention_cluster)
+        narrator = self._narrator(text, quotes, people, mention_cluster, clusters, active)
 
         # Final clusters and their name mentions.
         names = [(s, e, _find(mention_cluster[i])) for i, (s, e, _) in enumerate(people)]
@@ -175,10 +99,11 @@ class CharacterStage:
         narr_id = ids[id(_find(narrator))] if narrator is not None else None
         pronouns = coref.resolve(text, all_names, gender, narr_id, quotes)
 
-        out = self._output(doc, finals, ids, gender, name_mentions, nominal, pronouns, people)
+        out = self._output(doc, finals, ids, gender, name_mentions, nominal, pronouns, narr_id)
         doc.inferred["places"], doc.inferred["organizations"] = _things(things)
         doc.scratch["kb_hits"] = match.collect(kb, _sightings(kb, [], things) + out)
         doc.scratch["kb_active"] = active
+        doc.scratch["name_mentions"] = len(name_mentions) + len(things)
         return doc
 
     # --- clustering -------------------------------------------------------
@@ -236,6 +161,11 @@ class CharacterStage:
                 cands = list({id(_find(c)): _find(c) for c in clusters if _find(c).matches(n)}.values())
                 if len(n.key) > 1 and len(cands) != 1:
                     cands = []  # a full name unlike any other starts its own character
+                # "Sir William" beside Sir William Lucas and William Collins:
+                # the one known by the same title.
+                same = [c for c in cands if n.honorific and c.honorifics[n.honorific]]
+                if len(cands) > 1 and len(same) == 1:
+                    cands = same
                 if len(cands) == 1:
                     c = cands[0]
                 elif not cands or (n.honorific and not all(c.kb for c in cands)):
@@ -249,7 +179,13 @@ class CharacterStage:
                     continue
             c = _find(c)
             if len(n.key) > 1 or not c.variants:
+                if n.key not in c.variants and n.honorific:
+                    c.titled.add(n.key)
+                elif not n.honorific:
+                    c.titled.discard(n.key)
                 c.variants.add(n.key)
+            if n.honorific:
+                c.honorifics[n.honorific] += len(idx)
             if n.gender:
                 c.honor_gender[n.gender] += len(idx)
             for i in idx:
@@ -279,14 +215,33 @@ class CharacterStage:
                 if a is not b and compatible(a.gender(), b.gender()) and not (a.kb and b.kb):
                     _merge(a, b)
 
-    def _narrator(self, text, quotes, people, mention_cluster):
+    def _narrator(self, text, quotes, people, mention_cluster, clusters, active):
         if not coref.first_person_narrated(text, quotes):
             return None
+        inside: Counter = Counter()
+        outside: Counter = Counter()
         for i, (s, e, _) in enumerate(people):
+            c = _find(mention_cluster[i])
             if s not in quotes and _NARRATOR_NAME.search(text[max(0, s - 12) : s]):
-                return _find(mention_cluster[i])
+                return c
+            (inside if s in quotes else outside)[id(c)] += 1
+        # Others name the narrator when they speak to them ("Katniss," Peeta
+        # says) while the narration itself says "I": the one character named
+        # almost only inside dialogue, clearly more than anyone else so.
+        voc = sorted(((n, cid) for cid, n in inside.items() if n >= 2 and n >= 3 * outside[cid]), reverse=True)
+        if voc and (len(voc) == 1 or voc[0][0] >= 2 * voc[1][0]):
+            return next(_find(mention_cluster[i]) for i in range(len(people)) if id(_find(mention_cluster[i])) == voc[0][1])
+        # The canon's own first-person narrator, when the story's fandom has
+        # one and the narration does not name them as a third person.
+        if active:
+            top = max(active, key=active.get)
+            for entry in self.kb.fandoms[top].characters:
+                if entry.narrator:
+                    known = [c for c in clusters if _find(c).kb is entry]
+                    c = _find(known[0]) if known else Cluster(entry)
+                    if not known or outside[id(c)] <= inside[id(c)]:
+                        return c
         narrator = Cluster()
-        narrator.forms["I"] = 0
         return narrator
 
     def _nominals(self, text, finals, ids, active, name_mentions):
@@ -302,7 +257,7 @@ class CharacterStage:
         return out
 
     # --- output -----------------------------------------------------------
-    def _output(self, doc, finals, ids, gender, name_mentions, nominal, pronouns, people):
+    def _output(self, doc, finals, ids, gender, name_mentions, nominal, pronouns, narr_id):
         text = doc.story.text
         per: dict[str, dict] = {ids[id(c)]: {"names": 0, "all": 0, "aliases": Counter()} for c in finals}
         mentions = []
@@ -326,7 +281,9 @@ class CharacterStage:
         for c in order:
             cid = ids[id(c)]
             p = per[cid]
-            aliases = p["aliases"] if c.forms.get("I") != 0 else Counter({"I": p["all"]})
+            aliases = Counter(p["aliases"])
+            if cid == narr_id:
+                aliases["I"] = sum(1 for m in pronouns if m[2] == cid and text[m[0]:m[1]] in _FIRST_PERSON)
             start, end = first_span.get(renum[cid], (None, None))
             chars.append(
                 {
@@ -355,7 +312,7 @@ class CharacterStage:
 def _canonical(c: Cluster) -> str:
     """The fullest proper name seen; an honorific form only if nothing else."""
     if not c.forms or not any(c.forms.values()):
-        return "Narrator"
+        return "Narrator"  # an "I" never named
     def rank(item):
         n = parse(item[0])
         return (n.honorific is None, len(n.tokens), item[1])

@@ -10,6 +10,7 @@ is kept apart because it carries gender, and gender is what keeps
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 # honorific (lower case, no full stop) -> the gender it implies, or None.
@@ -139,9 +140,9 @@ craig dan daniel david dean dennis derek dick donald douglas dylan ed eddie edwa
 elliot eric ethan evan frank fred frederick gabriel gary george gerald greg gregory harold
 harry henry howard hugh ian isaac jack jacob jake james jason jeff jeffrey jeremy
 jerry jim jimmy joe joel john johnny jon jonah jonathan jordan joseph josh joshua juan julian
-justin keith ken kevin kyle larry lawrence lee leo leon leonard liam lionel logan louis luke
+justin keith ken kevin kyle larry lawrence lee leo leon leonard liam lionel logan louis lucas luke
 marcus mark martin matt matthew max michael mike nathan nathaniel neil nicholas nick noah
-oliver oscar owen patrick paul pete peter philip phil raleigh ralph raymond richard rick robert
+oliver oscar owen patrick paul pete peter philip phil ralph raymond remy richard rick robert
 roger ron ronald roy russell ryan sam samuel scott sean sebastian simon stanley stephen steve steven
 stuart ted terry theodore thomas tim timothy todd tom tommy tony tyler victor vincent walter wayne
 wesley will william zach
@@ -239,3 +240,89 @@ def name_gender(name: Name) -> str | None:
 
 def compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
+
+
+# Honorifics that go with a surname ("Mr. Darcy", "Colonel Fitzwilliam" is
+# not Fitzwilliam Darcy); "Lady Catherine", "Aunt May" take a first name.
+SURNAME_HONORIFICS = set(
+    "mr mrs ms mister missus dr doctor professor prof captain capt colonel col major general lieutenant "
+    "lt sergeant sgt detective det agent officer commander admiral inspector senator governor president "
+    "judge reverend rev".split()
+)
+
+
+# --- characters as clusters of names ----------------------------------------
+class Cluster:
+    __slots__ = ("kb", "variants", "titled", "honorifics", "honor_gender", "forms", "first", "merged_into")
+
+    def __init__(self, kb=None):
+        self.kb = kb
+        self.variants: set[tuple[str, ...]] = set()  # multi-token names, lower case
+        self.titled: set[tuple[str, ...]] = set()  # variants only ever seen after a title
+        self.honorifics: Counter = Counter()
+        self.honor_gender: Counter = Counter()
+        self.forms: Counter = Counter()  # surface -> name mentions
+        self.first = None
+        self.merged_into = None
+
+    def gender(self) -> str | None:
+        if self.kb is not None and self.kb.gender:
+            return self.kb.gender
+        if self.honor_gender:
+            return self.honor_gender.most_common(1)[0][0]
+        for v in sorted(self.variants, key=len, reverse=True):
+            g = name_gender(Name("", None, None, v, False))
+            if g:
+                return g
+        return None
+
+    def matches(self, n: Name) -> bool:
+        """Can this (shorter) name stand for the character?"""
+        key = n.key
+        if not key or not compatible(n.gender, self.gender()):
+            return False
+        for v in self.variants:
+            # "Lady Catherine" is not "Kitty": a nickname joins only a name
+            # seen bare, not one known only with a title.
+            exact = v in self.titled or n.honorific is not None
+            if subsequence(key, v, surname_only=n.honorific in SURNAME_HONORIFICS, exact=exact):
+                return True
+        return False
+
+
+def subsequence(short: tuple[str, ...], full: tuple[str, ...], surname_only: bool = False, exact: bool = False) -> bool:
+    """Is `short` a part of the name `full` ("lex" of "lex luthor", "mr
+    luthor" of it only through the surname)?"""
+    if len(short) > len(full):
+        return False
+    if len(short) == 1:
+        t = short[0]
+        if surname_only:
+            return len(full) > 1 and full[-1] == t
+        return (t == full[0] if exact else same_first(t, full[0])) or t in full[1:]
+    i = 0
+    for t in full:
+        if i < len(short) and (short[i] == t if exact else same_first(short[i], t)):
+            i += 1
+    return i == len(short)
+
+
+def find(c: Cluster) -> Cluster:
+    while c.merged_into is not None:
+        c = c.merged_into
+    return c
+
+
+def merge(a: Cluster, b: Cluster) -> Cluster:
+    a, b = find(a), find(b)
+    if a is b:
+        return a
+    if b.kb is not None and a.kb is None:
+        a, b = b, a
+    a.variants |= b.variants
+    a.titled = (a.titled | b.titled) - (a.variants - a.titled - b.titled)
+    a.honorifics.update(b.honorifics)
+    a.honor_gender.update(b.honor_gender)
+    a.forms.update(b.forms)
+    b.merged_into = a
+    return a

@@ -42,6 +42,7 @@ from ..model import RawChapter, Source, build_story
 from . import names as evnames
 
 PURITY = 0.8
+_DESCRIPTION = re.compile(r"^(?:the|a|an|my|his|her|young|old)\s", re.IGNORECASE)
 
 
 def _default_entities():
@@ -108,7 +109,10 @@ def pdnc_novel(novel_dir: Path, entities, min_quotes: int = 5) -> dict:
             continue
         per_alias.setdefault(main, {}).setdefault(m.group(), Counter())[cid] += 1
         by_cluster.setdefault(cid, Counter())[main] += 1
-    frequent = [c for c in chars if quotes.get(c, 0) >= min_quotes]
+    # Pseudo-speakers ("_group") and characters known only by a description
+    # ("The Surgeon", "A Student") have no proper name to cluster.
+    frequent = [c for c in chars if quotes.get(c, 0) >= min_quotes and not c.startswith("_")
+                and any(not _DESCRIPTION.match(a) for a in chars[c])]
     found, missed = [], []
     for main in frequent:
         aliases = per_alias.get(main, {})
@@ -120,7 +124,8 @@ def pdnc_novel(novel_dir: Path, entities, min_quotes: int = 5) -> dict:
             pool = by_cluster[best]
             ok = ok and pool[main] >= PURITY * sum(pool.values())
         (found if ok else missed).append(main)
-    return {"characters": len(frequent), "found": len(found), "missed": missed,
+    return {"characters": len(frequent), "found": len(found), "missed": missed, "detail": {
+                m: {a: dict(c) for a, c in per_alias.get(m, {}).items()} for m in missed},
             "words": doc.story.words, "seconds": elapsed}
 
 

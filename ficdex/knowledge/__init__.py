@@ -23,6 +23,8 @@ A character's ``tag`` defaults to its ``name``.  ``words`` lists aliases that
 are also ordinary English words ("Five", "Door"): they are trusted only
 mid-sentence.  ``place_aliases`` are nicknames that are also places
 ("Smallville" for Clark): they count as the character only as a vocative.
+``narrator = true`` marks the canon's first-person narrator (Katniss): an
+unnamed "I" in a story of that fandom is taken to be them.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class Character:
     nominals: list[str] = field(default_factory=list)
     place_aliases: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    narrator: bool = False  # tells the canon in the first person
 
     @property
     def names(self) -> list[str]:
@@ -144,7 +147,7 @@ def load_fandom(path: Path) -> Fandom:
         if norm(name) in seen:
             raise ModelError(f"{at}: duplicate character {name!r}")
         seen.add(norm(name))
-        unknown = set(c) - {"name", "tag", "gender", "aliases", "nominals", "place_aliases", "words"}
+        unknown = set(c) - {"name", "tag", "gender", "aliases", "nominals", "place_aliases", "words", "narrator"}
         if unknown:
             raise ModelError(f"{at}: unknown fields {sorted(unknown)}")
         chars.append(
@@ -157,6 +160,7 @@ def load_fandom(path: Path) -> Fandom:
                 nominals=_strings(c, "nominals", at),
                 place_aliases=_strings(c, "place_aliases", at),
                 words=_strings(c, "words", at),
+                narrator=c.get("narrator") is True,
             )
         )
     things = {"places": [], "organizations": []}

@@ -23,7 +23,8 @@ COMMON_PLACES = set(
     "london paris new york new york city kansas boston chicago los angeles england america "
     "united states usa france germany europe earth california texas washington china japan "
     "india africa scotland ireland wales italy spain russia canada australia hollywood "
-    "heaven hell moon sun".split()
+    "heaven hell moon sun brooklyn manhattan queens bronx harlem chicago dallas portland miami seattle "
+    "hong kong tokyo berlin munich rome cairo karachi oakland".split()
     + ["new york", "los angeles", "united states", "new york city"]
 )
 
@@ -37,6 +38,7 @@ WEAK = 0.5
 # are not.
 MIN_SCORE = 4.0
 MIN_SINGLE_COUNT = 4
+MIN_SHARE = 0.05
 
 
 def alias_weight(alias: str, entry: Character | Thing) -> float:
@@ -45,10 +47,11 @@ def alias_weight(alias: str, entry: Character | Thing) -> float:
         words = words[1:]
     key = norm(" ".join(words))
     if isinstance(entry, Thing):
-        if key in COMMON_PLACES:
+        # "the circus", "the Fortress": a description more than a name.
+        if key in COMMON_PLACES or key in COMMON_WORDS or alias[:1].islower() or key.startswith("the "):
             return 0.3
         return STRONG if len(words) > 1 else 1.5
-    if isinstance(entry, Character) and alias in entry.words:
+    if isinstance(entry, Character) and (alias in entry.words or key in COMMON_WORDS):
         return WEAK
     if len(words) > 1:
         return STRONG
@@ -102,10 +105,13 @@ def fandom_scores(hits: list[Hit]) -> dict[str, float]:
     return scores
 
 
-def supported(hits: list[Hit]) -> dict[str, float]:
+def supported(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
     """Fandoms with enough distinct evidence, with their scores: two
     distinctive names, or one repeated, or one with two more of its cast or
-    places; common first names alone never suffice."""
+    places; common first names alone never suffice.  Given the story's count
+    of name `mentions`, the fandom's distinctive names must also be a fair
+    share of them: a novel that mentions Kent (the county) fourteen times
+    among thousands of names is not a Superman story."""
     by: dict[str, list[Hit]] = {}
     for h in hits:
         by.setdefault(h.fandom, []).append(h)
@@ -118,7 +124,7 @@ def supported(hits: list[Hit]) -> dict[str, float]:
             or any(h.count >= MIN_SINGLE_COUNT for h in solid)
             or (solid and len(hs) >= 3)
             or (score >= MIN_SCORE and len(hs) >= 3)
-        ):
+        ) and (not mentions or sum(h.count for h in solid) >= MIN_SHARE * mentions):
             out[fandom] = score
     return out
 
@@ -183,6 +189,15 @@ def scan(kb: KnowledgeBase, text: str, fandoms: set[str], taken: list[tuple[int,
     return out
 
 
-# Capitalised words that are also ordinary English and open sentences often.
+# Capitalised words that are also ordinary English and open sentences often,
+# or name a day, a month, a county: never a fandom's evidence on their own.
 _ENGLISH = set("will grace hope faith joy mercy rose may june august hunter fire door five media "
                "wednesday easter thing shadow bann planet manor talon cave".split())
+COMMON_WORDS = _ENGLISH | set(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december spring summer autumn winter christmas easter "
+    "papa mama mother father mom dad mum sister brother nana granny grandma grandpa aunt uncle baby "
+    "happy hope faith grace joy mercy charity patience prudence honor honour constance "
+    "kent sussex essex york lancaster chester bath dover devon cornwall derby warwick "
+    "god lord king queen prince princess captain doctor master miss sir lady".split()
+)
