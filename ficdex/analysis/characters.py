@@ -22,7 +22,7 @@ from collections import Counter
 from .. import knowledge
 from ..knowledge import match
 from . import coref
-from .names import Cluster, compatible, find as _find, merge as _merge, parse
+from .names import Cluster, Name, compatible, find as _find, merge as _merge, parse
 from .pipeline import Analysis, register
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
