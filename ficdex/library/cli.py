@@ -267,8 +267,7 @@ def tag(
     clear: Optional[List[str]] = typer.Option(None, "--clear", help="TYPE: drop your override for this type."),
     db: Optional[str] = _db(),
 ):
-    """Override a work's tags; your override wins over declared and inferred
-    tags and survives re-analysis.
+    """Override a work's tags: the override wins and survives re-analysis.
 
     Example: ficdex tag 3f2a9c --set rating=Mature --add character="Lex Luthor"
     """

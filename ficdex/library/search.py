@@ -43,15 +43,22 @@ class SearchMixin:
                                                  tparam + sorted(more))}
         return sorted(ids)
 
-    def _tag_cond(self, ids: list[int], kind: int, negate: bool) -> tuple[str, list]:
+    def _tag_cond(self, ids: list[int], kind: int, how: str) -> tuple[str, list]:
         marks = ", ".join("?" * len(ids))
-        op = "NOT IN" if negate else "IN"
-        return f"w.n {op} (SELECT work FROM work_tags WHERE kind = ? AND tag IN ({marks}))", [kind, *ids]
+        if how == "drive":  # the rows to start from: SQLite walks this list and seeks each work
+            return f"w.n IN (SELECT work FROM work_tags WHERE kind = ? AND tag IN ({marks}))", [kind, *ids]
+        if how == "exclude":  # checked against every candidate: one lookup list, built once
+            return f"w.n NOT IN (SELECT work FROM work_tags WHERE kind = ? AND tag IN ({marks}))", [kind, *ids]
+        # Further includes: a probe per candidate work on the (tag, kind, work) key,
+        # cheaper than listing every work of a common tag.
+        return (f"EXISTS (SELECT 1 FROM work_tags x WHERE x.work = w.n AND x.kind = ? "
+                f"AND x.tag IN ({marks}))"), [kind, *ids]
 
     def search(self, q: SearchQuery) -> SearchResult:
         kind = KIND[q.tags_from]
         where, params = [], []
         empty = SearchResult(0, q.page, q.per_page)
+        includes = []
         for tag_type, names in q.include.items():
             # A work has one rating, so several ratings can only mean "any of".
             groups = [names] if tag_type == "rating" else [[n] for n in names]
@@ -59,12 +66,19 @@ class SearchMixin:
                 ids = sorted({i for n in group for i in self._resolve_tag(tag_type, n)})
                 if not ids:
                     return empty
-                sql, p = self._tag_cond(ids, kind, False)
-                where.append(sql)
-                params += p
+                includes.append(ids)
+        if len(includes) > 1:
+            # Start from the rarest included tag; the others are probes.
+            sizes = [self._one(f"SELECT count(*) FROM work_tags WHERE kind = ? AND tag IN "
+                               f"({', '.join('?' * len(ids))})", [kind, *ids])[0] for ids in includes]
+            includes = [ids for _, ids in sorted(zip(sizes, includes))]
+        for i, ids in enumerate(includes):
+            sql, p = self._tag_cond(ids, kind, "include" if i else "drive")
+            where.append(sql)
+            params += p
         excluded = sorted({i for t, names in q.exclude.items() for n in names for i in self._resolve_tag(t, n)})
         if excluded:
-            sql, p = self._tag_cond(excluded, kind, True)
+            sql, p = self._tag_cond(excluded, kind, "exclude")
             where.append(sql)
             params += p
         for cond, value in (("w.words >= ?", q.words_from), ("w.words <= ?", q.words_to)):
@@ -82,7 +96,7 @@ class SearchMixin:
         if q.crossover is not None:
             where.append("w.crossover = ?")
             params.append(int(q.crossover))
-        join, score = "", None
+        join, score, count_where, count_params = "", None, list(where), list(params)
         tree = parse_text(q.text)
         check(tree)
         if tree is not None:
@@ -91,8 +105,13 @@ class SearchMixin:
             if cond:
                 where.append(cond)
             params = jp + params + cp
+            # The count needs no relevance scores: the plain match is cheaper.
+            _, _, cond, cp, _ = self._text_filter(tree, False)
+            count_where.append(cond)
+            count_params += cp
         clause = (" WHERE " + " AND ".join(where)) if where else ""
-        total = self._one(f"SELECT count(*) FROM works w {join}{clause}", params)[0]
+        count_clause = (" WHERE " + " AND ".join(count_where)) if count_where else ""
+        total = self._one(f"SELECT count(*) FROM works w{count_clause}", count_params)[0]
         order = {
             "best": f"{score} DESC, w.added_at DESC, w.n DESC" if score else "w.added_at DESC, w.n DESC",
             "title": "w.title_sort, w.n",
@@ -101,14 +120,17 @@ class SearchMixin:
             "added": "w.added_at DESC, w.n DESC",
         }[q.sort]
         rows = self._all(
-            f"SELECT w.n, w.id, w.title, w.authors, w.words, w.complete, w.language, w.added_at, "
+            f"SELECT w.n, w.id, w.words, w.complete, w.language, w.added_at, "
             f"{score or 'NULL'} FROM works w {join}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
             params + [q.per_page, q.offset])
-        tags = self._hit_tags([r[0] for r in rows])
-        hits = [Hit(id=r[1], title=r[2], authors=json.loads(r[3]), words=r[4],
-                    complete=None if r[5] is None else bool(r[5]), language=r[6], added_at=r[7],
+        ns = [r[0] for r in rows]
+        tags = self._hit_tags(ns)
+        names = {n: (t, json.loads(a)) for n, t, a in self._all(
+            f"SELECT n, title, authors FROM work_data WHERE n IN ({', '.join('?' * len(ns))})", ns)} if ns else {}
+        hits = [Hit(id=r[1], title=names[r[0]][0], authors=names[r[0]][1], words=r[2],
+                    complete=None if r[3] is None else bool(r[3]), language=r[4], added_at=r[5],
                     tags=tags.get(r[0], {t: [] for t in TAG_TYPES}),
-                    score=None if r[8] is None else round(float(r[8]), 4)) for r in rows]
+                    score=None if r[6] is None else round(float(r[6]), 4)) for r in rows]
         return SearchResult(total, q.page, q.per_page, hits)
 
     def _hit_tags(self, ns: list[int]) -> dict[int, dict[str, list[str]]]:

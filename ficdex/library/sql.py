@@ -138,14 +138,17 @@ class SQLStore(SearchMixin, Store):
         sig = dedupe.signature(text)
         dups = self._similar(sig, row[0] if row else None) if sig is not None else []
         now = time.time()
-        values = (f["title"], f["title_sort"], json.dumps(f["authors"]), f["author_sort"], f["summary"],
-                  f["words"], f["chapters"], f["complete"], f["language"], int(kb.is_crossover(eff["fandom"])),
-                  now, doc.get("ficdex_version"), f["source_path"], f["source_format"])
-        data = (json.dumps(stored_doc, ensure_ascii=False),
+        # `works` holds only what filters and sorts read, so scanning and
+        # seeking it stays cheap at 100,000 works; the rest is in `work_data`.
+        values = (f["title_sort"], f["author_sort"], f["words"], f["chapters"], f["complete"], f["language"],
+                  int(kb.is_crossover(eff["fandom"])), doc.get("ficdex_version"))
+        cols = "title_sort, author_sort, words, chapters, complete, language, crossover, ficdex_version"
+        data = (f["title"], f["summary"], json.dumps(f["authors"]), now, f["source_path"], f["source_format"],
+                json.dumps(stored_doc, ensure_ascii=False),
                 json.dumps(stored_story, ensure_ascii=False) if stored_story else None,
                 text, None if sig is None else dedupe.to_bytes(sig))
-        cols = ("title, title_sort, authors, author_sort, summary, words, chapters, complete, language, "
-                "crossover, analysed_at, ficdex_version, source_path, source_format")
+        data_cols = ("title, summary, authors, analysed_at, source_path, source_format, analysis, story, text, "
+                     "minhash, tags")
         if row:
             n = row[0]
             self._fts_delete(n, self._fts_row(n))
@@ -154,8 +157,8 @@ class SQLStore(SearchMixin, Store):
             self._do("DELETE FROM work_tags WHERE work = ?", (n,))
             self._do("DELETE FROM minhash_bands WHERE work = ?", (n,))
             tag_text = self._write_tags(n, doc, dec, inf, eff)
-            self._do("UPDATE work_data SET title = ?, summary = ?, analysis = ?, story = ?, text = ?, minhash = ?, "
-                     "tags = ? WHERE n = ?", (f["title"], f["summary"]) + data + (tag_text, n))
+            sets = ", ".join(f"{c.strip()} = ?" for c in data_cols.split(","))
+            self._do(f"UPDATE work_data SET {sets} WHERE n = ?", data + (tag_text, n))
         else:
             marks = ", ".join("?" * (len(values) + 2))
             n = self._one(f"INSERT INTO works(id, added_at, {cols}) VALUES ({marks}) RETURNING n",
@@ -163,8 +166,8 @@ class SQLStore(SearchMixin, Store):
             # Tags first: their text goes into the data row's one write, which
             # PostgreSQL's generated tsvector then indexes once.
             tag_text = self._write_tags(n, doc, dec, inf, eff)
-            self._do("INSERT INTO work_data(n, title, summary, analysis, story, text, minhash, tags) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (n, f["title"], f["summary"]) + data + (tag_text,))
+            marks = ", ".join("?" * (len(data) + 2))
+            self._do(f"INSERT INTO work_data(n, {data_cols}) VALUES ({marks})", (n,) + data + (tag_text,))
         self._fts_insert(n, (f["title"], f["summary"], text, tag_text))
         if sig is not None:
             self._many("INSERT INTO minhash_bands(band, hash, work) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -261,8 +264,8 @@ class SQLStore(SearchMixin, Store):
     def get(self, work_id):
         work_id = self.resolve(work_id)
         r = self._one(
-            "SELECT w.id, w.title, w.authors, w.summary, w.words, w.chapters, w.complete, w.language, w.crossover, "
-            "w.added_at, w.ficdex_version, w.source_path, w.source_format, w.overrides, d.analysis "
+            "SELECT w.id, d.title, d.authors, d.summary, w.words, w.chapters, w.complete, w.language, w.crossover, "
+            "w.added_at, w.ficdex_version, d.source_path, d.source_format, w.overrides, d.analysis "
             "FROM works w JOIN work_data d ON d.n = w.n WHERE w.id = ?", (work_id,))
         doc, overrides = json.loads(r[14]), json.loads(r[13])
         dec, inf = declared_tags(doc), inferred_tags(doc)

@@ -27,13 +27,10 @@ SCHEMA_V1 = [
     """CREATE TABLE works (
         n INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
-        title TEXT, title_sort TEXT NOT NULL DEFAULT '',
-        authors TEXT NOT NULL DEFAULT '[]', author_sort TEXT NOT NULL DEFAULT '',
-        summary TEXT,
+        title_sort TEXT NOT NULL DEFAULT '', author_sort TEXT NOT NULL DEFAULT '',
         words INTEGER NOT NULL DEFAULT 0, chapters INTEGER NOT NULL DEFAULT 0,
         complete INTEGER, language TEXT, crossover INTEGER NOT NULL DEFAULT 0,
-        added_at REAL NOT NULL, analysed_at REAL, ficdex_version TEXT,
-        source_path TEXT, source_format TEXT,
+        added_at REAL NOT NULL, ficdex_version TEXT,
         overrides TEXT NOT NULL DEFAULT '{}')""",
     "CREATE INDEX works_added ON works (added_at)",
     "CREATE INDEX works_title ON works (title_sort)",
@@ -41,7 +38,8 @@ SCHEMA_V1 = [
     "CREATE INDEX works_words ON works (words)",
     # Wide columns apart, so scanning `works` for filters and sorts stays cheap.
     """CREATE TABLE work_data (
-        n INTEGER PRIMARY KEY, title TEXT, summary TEXT,
+        n INTEGER PRIMARY KEY, title TEXT, summary TEXT, authors TEXT NOT NULL DEFAULT '[]',
+        analysed_at REAL, source_path TEXT, source_format TEXT,
         text TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '',
         analysis TEXT NOT NULL, story TEXT, minhash BLOB)""",
     """CREATE TABLE tags (
