@@ -61,9 +61,10 @@ def analysis_pipeline():
     return pipeline.Pipeline(stages)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pipeline_ready():
-    """Make `ficdex.api` analyse with `analysis_pipeline()` for the session."""
+    """Make `ficdex.api` analyse with `analysis_pipeline()` for one test
+    module, and put the default back so other modules never see the stand-in."""
     from ficdex.analysis import pipeline
 
     old = pipeline._DEFAULT

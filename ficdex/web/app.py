@@ -81,9 +81,10 @@ def create_app(db=None, *, token: str | None = None, hide_explicit: bool = False
             return response
         return await call_next(request)
 
-    from . import index, opds, reader, upload, work
+    from . import index, reader, upload, work
 
-    for module in (index, work, reader, upload, opds):
+    # reader before work: its /works/ID.epub must match before /works/{id}.
+    for module in (index, reader, work, upload):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -1,6 +1,5 @@
-"""One work: its page (`/works/ID`), its data (`/works/ID.json`), its
-downloads (`.epub`, `.html`) and the reader's tag override (POST
-`/works/ID/tags`)."""
+"""One work: its page (`/works/ID`), its data (`/works/ID.json`) and the
+reader's tag override (POST `/works/ID/tags`)."""
 
 from __future__ import annotations
 
@@ -11,9 +10,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from ..library.tags import SINGLE, TAG_TYPES, apply_override, canonical
 from . import graph as graphs
 from .errors import BadRequest
+from .reader import adult_gate, canonical_redirect, load, remember_adult, valid_id
 from .render import render
 from .security import check_write, json_or_form
-from .works import adult_gate, canonical_redirect, load, remember_adult, valid_id
 
 router = APIRouter()
 
@@ -89,36 +88,6 @@ def work_json(request: Request, work_id: str):
                         "crossover": work.crossover, "chapters": work.chapters},
             "graph": data["graph"]}
     return JSONResponse(body)
-
-
-def _download(request: Request, work_id: str, fmt: str) -> Response:
-    from ..export import sections, slug
-
-    with request.app.state.library.store() as store:
-        work = load(request, store, work_id)
-        secs = sections(store, work)
-    if fmt == "epub":
-        from ..export.epub import epub_bytes
-
-        data, mime = epub_bytes(work, secs), "application/epub+zip"
-    else:
-        from ..export.html import html_page
-
-        data, mime = html_page(work, secs).encode("utf-8"), "text/html; charset=utf-8"
-    name = f"{slug(work.title)}-{work.id[:8]}.{fmt}"
-    disposition = "attachment" if fmt == "epub" or request.url.path.endswith("/download.html") else "inline"
-    return Response(data, media_type=mime, headers={"content-disposition": f'{disposition}; filename="{name}"'})
-
-
-@router.get("/works/{work_id}.epub", summary="Download a work as EPUB 3", response_class=Response)
-def work_epub(request: Request, work_id: str):
-    return _download(request, work_id, "epub")
-
-
-@router.get("/works/{work_id}.html", summary="A work as one standalone HTML page", response_class=Response)
-@router.get("/works/{work_id}/download.html", include_in_schema=False)
-def work_html(request: Request, work_id: str):
-    return _download(request, work_id, "html")
 
 
 @router.get("/works/{work_id}", summary="A work's page (HTML)", response_class=Response)
