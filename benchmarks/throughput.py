@@ -92,8 +92,11 @@ def on_spark(spark, works, stages, tmp: Path, name: str) -> dict:
                    partitions=cores, check=False)
     s = job.run(spark, table(works, "all"), str(tmp / f"{name}.parquet"), options,
                 partitions=min(len(works), cores * 4), check=False)
+    # Time inside the workers' per-work loop, summed over works: what the
+    # analysis itself costs under Spark, apart from scheduling, shuffle and write.
     return {"words": s["words"], "seconds": s["wall_seconds"], "errors": s["errors"], "cores": cores,
-            "startup_seconds": warm["wall_seconds"]}
+            "startup_seconds": warm["wall_seconds"], "in_worker_seconds": s["analysis_seconds"],
+            "in_worker_words_per_s": s["words"] / max(s["analysis_seconds"], 1e-9)}
 
 
 def main(argv=None) -> int:
@@ -150,10 +153,25 @@ def main(argv=None) -> int:
             report["corpora"][name] = row
     if spark is not None:
         spark.stop()
+    report["estimate_15m"] = estimate(report)
     print_table(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def estimate(r: dict, works: float = 15e6, words: float = 1e4) -> dict:
+    """Core-hours for an archive from the measured per-core rates: the
+    single-process rate is what perfect scaling would give, the Spark rate
+    per core what local[N] gave, overheads and contention included."""
+    total = works * words
+    out = {"words": total}
+    for name, c in r["corpora"].items():
+        rates = {"single": c["single"]["words_per_s"]}
+        if "spark" in c:
+            rates["spark_per_core"] = c["spark"]["words_per_s_per_core"]
+        out[name] = {k: {"words_per_s_per_core": v, "core_hours": total / v / 3600} for k, v in rates.items()}
+    return out
 
 
 def print_table(r: dict) -> None:
@@ -161,7 +179,7 @@ def print_table(r: dict) -> None:
     print(f"load average at start: {r['load_average'][0]:.1f} on {r['cpu_count']} CPUs; "
           f"BookNLP: {r['booknlp_tokens_per_s']:.0f} tokens/s, goal {GOAL}x per core")
     head = f"{'corpus':8} {'works':>5} {'words':>9} | {'1 proc w/s':>10} {'tok/s':>8} {'xBNLP':>6} |" \
-           f" {'spark w/s':>9} {'w/s/core':>8} {'xBNLP/core':>10} {'eff.':>5}"
+           f" {'spark w/s':>9} {'w/s/core':>8} {'xBNLP/core':>10} {'eff.':>5} {'in-worker w/s':>13}"
     print(head)
     print("-" * len(head))
     for name, c in r["corpora"].items():
@@ -170,10 +188,18 @@ def print_table(r: dict) -> None:
                f"{one['tokens_per_s']:>8,.0f} {one['x_booknlp']:>6.1f} |"
         if sp:
             line += f" {sp['words_per_s']:>9,.0f} {sp['words_per_s_per_core']:>8,.0f} " \
-                    f"{sp['x_booknlp_per_core']:>10.1f} {sp['scaling_efficiency']:>5.2f}"
+                    f"{sp['x_booknlp_per_core']:>10.1f} {sp['scaling_efficiency']:>5.2f} " \
+                    f"{sp['in_worker_words_per_s']:>13,.0f}"
         print(line)
         stages = ", ".join(f"{k} {v / max(one['seconds'], 1e-9):.0%}" for k, v in one["stage_seconds"].items())
         print(f"{'':8} time by stage: {stages}")
+    e = r["estimate_15m"]
+    print(f"15M works x 10,000 words = {e['words']:.2e} words:")
+    for name, rates in e.items():
+        if name != "words":
+            print("  " + name + ": " + "; ".join(
+                f"{k} {v['words_per_s_per_core']:,.0f} w/s/core -> {v['core_hours']:,.0f} core-hours"
+                for k, v in rates.items()))
 
 
 if __name__ == "__main__":
