@@ -189,3 +189,22 @@ def test_seed_004(seed4):
     assert {"Lex Luthor", "Clark Kent", "Lois Lane", "Lana Lang"} <= set(chars)
     assert "Superman" in chars["Clark Kent"]["aliases"]
     assert [f["tag"] for f in seed4.inferred["fandoms"]][:1] == ["Smallville"]
+
+
+def test_titled_name_is_not_a_nickname_and_titles_disambiguate():
+    doc = run(tagged(
+        "Kitty coughed. Lady Catherine frowned at Kitty. Sir William Lucas bowed; William Collins bowed lower. "
+        "Sir William smiled.",
+        dict.fromkeys(["Kitty", "Lady Catherine", "Sir William Lucas", "William Collins", "Sir William"], "PER"),
+    ))
+    chars = by_name(doc)
+    assert "Lady Catherine" in chars and "Kitty" in chars
+    assert chars["Sir William Lucas"]["aliases"].get("Sir William") == 1
+
+
+def test_unnamed_narrator_of_a_known_fandom_is_its_canon_narrator():
+    text = ('I hear Peeta Mellark in the kitchen before I see him. I pull on my boots. "Katniss," Peeta calls, '
+            '"breakfast." I go down. Peeta smiles at me and I smile back. Haymitch is asleep on the couch again.')
+    doc = run(tagged(text, dict.fromkeys(["Peeta Mellark", "Peeta", "Katniss", "Haymitch"], "PER")), knowledge.load())
+    katniss = by_name(doc)["Katniss Everdeen"]
+    assert katniss["aliases"]["I"] >= 5 and katniss["aliases"]["Katniss"] == 1

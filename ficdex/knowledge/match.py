@@ -38,7 +38,7 @@ WEAK = 0.5
 # are not.
 MIN_SCORE = 4.0
 MIN_SINGLE_COUNT = 4
-MIN_SHARE = 0.05
+MIN_SHARE = 0.03
 
 
 def alias_weight(alias: str, entry: Character | Thing) -> float:
