@@ -140,7 +140,10 @@ def main() -> None:
     server = start_server(args.db, port)
     try:
         base = f"http://{HOST}:{port}"
-        run(base, [("warm", u) for u in index_urls] + [("warm", u) for _, u in searches], 1)
+        warm = run(base, [("warm", u) for u in index_urls] + [("warm", u) for _, u in searches], 1)
+        failed = [code for _, _, code in warm if code != 200]
+        if failed:  # a broken server answers fast: timing it would mislead
+            raise SystemExit(f"{len(failed)} warm-up requests failed (HTTP {failed[0]}); see the server's log")
         t0 = time.perf_counter()
         results = run(base, jobs, args.threads)
         wall = time.perf_counter() - t0
