@@ -141,6 +141,21 @@ def test_folder_of_files_with_bad_ones(spark, stages, samples, tmp_path):
     assert formats == {api.to_json(analyze(read(p), pipeline))["source"]["format"] for p in good}
 
 
+def test_an_oversized_file_is_an_error_row_without_being_read(spark, stages, samples, tmp_path):
+    folder = tmp_path / "fics"
+    folder.mkdir()
+    small, big = folder / "small.txt", folder / "big.txt"
+    shutil.copy(samples / "gotham-rooftops.txt", small)
+    big.write_text((samples / "gotham-rooftops.txt").read_text(encoding="utf-8") * 10, encoding="utf-8")
+    limit = big.stat().st_size - 1
+    assert small.stat().st_size <= limit
+    job.run(spark, str(folder), str(tmp_path / "out"), job.Options(stages, max_bytes=limit))
+    rows = _rows(tmp_path / "out")
+    assert rows[str(small)]["error"] is None
+    assert rows[str(big)]["error_code"] == "file_too_large"
+    assert f"{big.stat().st_size:,} bytes" in rows[str(big)]["error"]
+
+
 def test_a_crashing_stage_is_an_error_row_naming_the_stage(stages):
     class Broken:
         name = "broken"

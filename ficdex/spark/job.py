@@ -29,7 +29,7 @@ from typing import Iterable, Iterator
 from .. import __version__
 from ..analysis.pipeline import DEFAULT_STAGES, REGISTRY, Pipeline, default_pipeline, load_stages
 from ..api import to_json
-from ..errors import FicdexError, InputError, PipelineError
+from ..errors import FicdexError, FileTooLargeError, InputError, PipelineError
 from ..ingest import DEFAULT_MAX_BYTES, STORY_SUFFIXES, read_data
 from .schema import RESULT, RESULT_COLUMNS, error_row, result_row
 
@@ -128,11 +128,14 @@ class _Deadline:
             signal.signal(signal.SIGALRM, self.previous)
 
 
-def analyze_one(key: str, data: bytes | None, path: str, pipeline: Pipeline, options: Options = Options()) -> dict:
+def analyze_one(key: str, data: bytes | None, path: str, pipeline: Pipeline, options: Options = Options(),
+                size: int | None = None) -> dict:
     """One work to one output row; never raises for a bad or crashing work."""
     t0 = time.perf_counter()
     try:
         with _Deadline(options.timeout):
+            if data is None and size and size > options.max_bytes:
+                raise FileTooLargeError(f"{size:,} bytes, over the {options.max_bytes:,}-byte limit", path)
             if data is None:
                 raise InputError("no text (null)", path)
             analysis = pipeline(read_data(data, path, max_bytes=options.max_bytes))
@@ -154,7 +157,7 @@ def analyze_one(key: str, data: bytes | None, path: str, pipeline: Pipeline, opt
 
 
 def analyze_batches(batches: Iterable, *, options: Options, out_schema, declared: list[str]) -> Iterator:
-    """The `mapInArrow` function: batches of (key, path, data, declared_*)
+    """The `mapInArrow` function: batches of (key, path, data, size, declared_*)
     in, batches of result rows out, in the same order, so the declared
     columns are carried across untouched (and keep their input types)."""
     import pyarrow as pa
@@ -163,8 +166,8 @@ def analyze_batches(batches: Iterable, *, options: Options, out_schema, declared
     worker = f"{socket.gethostname()}:{os.getpid()}"
     fixed = pa.schema([out_schema.field(c) for c in RESULT_COLUMNS])
     for batch in batches:
-        keys, paths, data = (batch.column(c).to_pylist() for c in ("key", "path", "data"))
-        rows = [analyze_one(k, d, p, pipeline, options) for k, p, d in zip(keys, paths, data)]
+        keys, paths, data, sizes = (batch.column(c).to_pylist() for c in ("key", "path", "data", "size"))
+        rows = [analyze_one(k, d, p, pipeline, options, n) for k, p, d, n in zip(keys, paths, data, sizes)]
         for row in rows:
             row.update(worker=worker, worker_loads=_LOADS)
         out = pa.RecordBatch.from_pylist(rows, schema=fixed)
@@ -214,20 +217,25 @@ def input_kind(path: str) -> str:
     return "files"
 
 
-def read_input(spark, path: str, kind: str = "auto"):
-    """Works as (key, path, data: binary, declared_*) and the declared column names."""
+def read_input(spark, path: str, kind: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES):
+    """Works as (key, path, data: binary, size, declared_*) and the declared column names."""
     from pyspark.sql import functions as F
 
     kind = input_kind(path) if kind == "auto" else kind
-    if kind == "files":
-        df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path)
-        ext = F.lower(F.regexp_extract("path", r"(\.[^./]+)$", 1))
-        df = df.where(ext.isin(*sorted(STORY_SUFFIXES)))
-        # Local paths without the URI scheme, so they read as `ficdex analyze` prints them.
-        local = F.regexp_replace("path", "^file:(//)?", "")
-        return df.select(local.alias("key"), local.alias("path"), F.col("content").alias("data")), []
-    df, declared = _read_table(spark, path, kind)
-    return df, declared
+    if kind != "files":
+        return _read_table(spark, path, kind)
+    df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path)
+    ext = F.lower(F.regexp_extract("path", r"(\.[^./]+)$", 1))
+    df = df.where(ext.isin(*sorted(STORY_SUFFIXES)))
+    # Local paths without the URI scheme, so they read as `ficdex analyze` prints them.
+    local = F.regexp_replace("path", "^file:(//)?", "")
+    cols = [local.alias("key"), local.alias("path")]
+    # The source filters on length before it reads a file, so an oversized
+    # file (a stray video; over 2 GB Spark would fail the task) is never
+    # loaded: it comes through without data, and becomes an error row.
+    small = df.where(F.col("length") <= max_bytes).select(*cols, F.col("content").alias("data"), F.col("length").alias("size"))
+    big = df.where(F.col("length") > max_bytes).select(*cols, F.lit(None).cast("binary").alias("data"), F.col("length").alias("size"))
+    return small.unionByName(big), []
 
 
 def listed_story_files(spark, path: str) -> int:
@@ -252,6 +260,7 @@ def _read_table(spark, path: str, kind: str):
         key.alias("key"),
         F.concat(F.lit(f"{path}#"), key).alias("path"),
         F.col("text").cast("binary").alias("data"),  # Spark strings are UTF-8 already
+        F.lit(None).cast("long").alias("size"),
     ] + [F.col(f"`{c}`").alias(f"declared_{c}") for c in declared]
     return df.select(*cols), [f"declared_{c}" for c in declared]
 
@@ -282,7 +291,7 @@ def run(spark, input: str, output: str, options: Options = Options(), *, kind="a
         # Fail in one line on the driver, before the cluster spends an hour
         # writing nothing but "model missing" rows.
         pipeline_for(options.stages)
-    df, declared = read_input(spark, input, kind)
+    df, declared = read_input(spark, input, kind, options.max_bytes)
     t0 = time.perf_counter()
     result = analyze_frame(df, declared, options, partitions)
     result.write.mode("overwrite" if overwrite else "errorifexists").parquet(output)
