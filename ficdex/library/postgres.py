@@ -118,6 +118,10 @@ class PostgresStore(SQLStore):
             return join, params, "d.tsv @@ tq.q", [], "ts_rank(d.tsv, tq.q)"
         return "", [], f"w.n IN (SELECT n FROM work_data WHERE tsv @@ {sql})", params, None
 
+    def _text_count(self, tree):
+        sql, params = render_tsquery(tree)
+        return self._one(f"SELECT count(*) FROM work_data WHERE tsv @@ {sql}", params)[0]
+
     def check(self):
         problems = []
         for sql, what in (

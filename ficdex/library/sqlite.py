@@ -124,6 +124,9 @@ class SQLiteStore(SQLStore):
             return join, [expr], "", [], "f.score"
         return "", [], "w.n IN (SELECT rowid FROM works_fts WHERE works_fts MATCH ?)", [expr], None
 
+    def _text_count(self, tree):
+        return self._one("SELECT count(*) FROM works_fts WHERE works_fts MATCH ?", (render_fts5(tree),))[0]
+
     def check(self):
         problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         try:
