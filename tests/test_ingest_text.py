@@ -115,6 +115,8 @@ def test_same_text_same_id_whatever_the_file(tmp_path):
         (b"   \n\n  \t\n", EmptyFileError, "file is empty"),
         (bytes(range(256)) * 40, BinaryFileError, "binary data"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"IHDR", BinaryFileError, "binary data"),
+        # zero bytes at every other position, like UTF-16, but not text
+        (b"".join(bytes([b, 0]) for b in range(1, 32)) * 40, BinaryFileError, "binary data"),
         (codecs.BOM_UTF8 + b"caf\xe9 au lait, \xff\xfe broken", EncodingError, "utf-8-sig"),
         (b"Disclaimer: not mine.\n\nEND\n", EmptyFileError, "no story text"),
     ],

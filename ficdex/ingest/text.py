@@ -39,9 +39,14 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         for enc, zeros in (("utf-16-le", odds), ("utf-16-be", evens)):
             if zeros.count(0) > 0.9 * len(zeros):
                 try:
-                    return data.decode(enc), enc
+                    text = data.decode(enc)
                 except UnicodeDecodeError:
                     break
+                # Binary data full of zero bytes can pass the NUL pattern
+                # above; real UTF-16 text decodes to printable characters.
+                if _mostly_printable(text):
+                    return text, enc
+                break
         raise BinaryFileError("binary data, not text (NUL bytes)", path)
     if sum(sample.count(b) for b in _CONTROL) > max(8, len(sample) // 200):
         raise BinaryFileError("binary data, not text (control bytes)", path)
@@ -57,10 +62,15 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if sum(not (c.isprintable() or c.isspace()) for c in text[:20000]) > 50:
+        if not _mostly_printable(text):
             raise EncodingError(f"bytes decode as {enc} only to garbage", path)
         return text, enc
     raise EncodingError("cannot decode the bytes as UTF-8, UTF-16, cp1252 or latin-1", path)
+
+
+def _mostly_printable(text: str) -> bool:
+    sample = text[:20000]
+    return sum(not (c.isprintable() or c.isspace()) for c in sample) <= max(8, len(sample) // 200)
 
 
 def repair(text: str) -> str:
