@@ -242,3 +242,21 @@ def test_library_tag_counts(lib):
 
 def test_library_schema_version(store):
     assert store.schema_version() == store.MIGRATIONS[-1][0]
+
+
+@pytest.mark.parametrize("sort", ["words", "added", "title"])
+def test_library_common_tag_walks_the_sort_index(store, sort):
+    # The rarest included tag (30 works) lists far more works than the page
+    # (1), so the store walks the sort index instead: same answer required.
+    works = [doc(f"{i:016x}", f"W{(i * 7) % 61:02d}", f"text number {i}", words=(i * 37) % 101 + 1,
+                 declared={"fandoms": ["Common"], "freeforms": ["Even"] if i % 2 == 0 else ["Odd"]})
+             for i in range(1, 61)]
+    store.put_many([(w, None) for w in works])
+    even = [w for w in works if int(w["id"], 16) % 2 == 0]
+    key = {"words": lambda w: (-w["words"], w["id"]), "added": lambda w: -int(w["id"], 16),
+           "title": lambda w: w["title"].lower()}[sort]
+    expected = [w["id"] for w in sorted(even, key=key)]
+    for page in (1, 2, 17):
+        result = store.search(SearchQuery(include={"fandom": ["Common"], "tag": ["Even"]}, sort=sort,
+                                          page=page, per_page=1))
+        assert (result.total, [w.id for w in result.works]) == (30, expected[page - 1 : page])
