@@ -15,6 +15,7 @@ batches many small paragraphs together.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from ..errors import ModelError
@@ -27,6 +28,11 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
 # spaCy's per-document costs stay flat.
 CHUNK_CHARS = 8000
 
+# Whether the stage tags every occurrence of a name the model found once
+# (see `propagate`); chosen by LitBank cross-validation, which scores both.
+PROPAGATE = True
+
+_CAP_WORD = re.compile(r"[A-Z][\w]*")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 _EMPTY = None  # set on first use: numpy is imported with spaCy
@@ -104,7 +110,14 @@ def _split_long(text: str, s: int, e: int, limit: int):
         yield s, e
 
 
-def tag(nlp, text: str, ranges: list[tuple[int, int]] | None = None, *, keep_docs: bool = False):
+def tag(
+    nlp,
+    text: str,
+    ranges: list[tuple[int, int]] | None = None,
+    *,
+    keep_docs: bool = False,
+    propagate_names: bool | None = None,
+):
     """Entities of `text` as dicts with character offsets into `text`.
 
     `ranges` are its paragraphs (found from blank lines if not given).
@@ -133,7 +146,70 @@ def tag(nlp, text: str, ranges: list[tuple[int, int]] | None = None, *, keep_doc
             # the memory of a kept novel, and no later stage reads it.
             sdoc.tensor = _EMPTY
             docs.append((s, sdoc))
+    if PROPAGATE if propagate_names is None else propagate_names:
+        entities = propagate(text, entities)
     return (entities, docs) if keep_docs else entities
+
+
+HONORIFICS = frozenset(
+    "mr mr. mrs mrs. ms ms. miss master dr dr. sir lady lord madam madame mme mme. "
+    "mlle mlle. monsieur captain capt. colonel col. general major professor prof. "
+    "aunt uncle father mother sister brother saint st. king queen prince princess".split()
+)
+
+
+def propagate(text: str, entities: list[dict], *, parts: bool = False) -> list[dict]:
+    """Tag every other occurrence of a name the model tagged somewhere.
+
+    A novel names its people hundreds of times; the tagger, looking a few
+    words either side, misses some of them ("Grey was late." at a sentence
+    start).  A name tagged once is a name everywhere in the same text: each
+    exact, capitalised, whole-word occurrence not already inside an entity
+    gets the label the name most often had.  With `parts`, the words of a
+    multi-word person name (less honorifics) count as names too.
+    """
+    votes: dict[str, Counter] = {}
+    for e in entities:
+        votes.setdefault(e["text"], Counter())[e["label"]] += 1
+        if parts and e["label"] == "PER" and " " in e["text"]:
+            for w in e["text"].split():
+                if w[:1].isupper() and w.lower() not in HONORIFICS and len(w) > 2:
+                    votes.setdefault(w, Counter())["PER_PART"] += 1
+    label = {}
+    for name, c in votes.items():
+        lab, _ = c.most_common(1)[0]
+        if lab == "PER_PART":
+            lab = "PER"
+        if _CAP_WORD.match(name) and "\n" not in name:
+            label[name] = lab
+    if not label:
+        return entities
+    # Names grouped by first letter run, longest first, so one scan over
+    # capitalised words finds them all: a single regex alternation of a
+    # thousand names would crawl over a 500k-word novel.
+    by_head: dict[str, list[str]] = {}
+    for name in sorted(label, key=len, reverse=True):
+        by_head.setdefault(_CAP_WORD.match(name).group(), []).append(name)
+    taken = sorted((e["start"], e["end"]) for e in entities)
+    added = []
+    i = last = 0
+    for m in _CAP_WORD.finditer(text):
+        s = m.start()
+        if s < last or s and (text[s - 1].isalnum() or text[s - 1] in "'’-"):
+            continue
+        for name in by_head.get(m.group(), ()):
+            e = s + len(name)
+            if text.startswith(name, s) and not (e < len(text) and (text[e].isalnum() or text[e] in "'’-_")):
+                break
+        else:
+            continue
+        while i < len(taken) and taken[i][1] <= s:
+            i += 1
+        if i < len(taken) and taken[i][0] < e:
+            continue  # overlaps an entity the model found: the model wins
+        added.append({"start": s, "end": e, "label": label[name], "text": name})
+        last = e
+    return sorted(entities + added, key=lambda x: x["start"])
 
 
 def find_entities(text: str, *, model: str | Path | None = None) -> list[dict]:

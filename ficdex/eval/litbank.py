@@ -45,6 +45,8 @@ def evaluate_litbank(
             "documents": res["documents"],
             "on_training_data": False,
             "labels": res["labels"],
+            "propagate": res["propagate"],
+            "other": res["other"],
             "folds": [
                 {k: f[k] for k in ("fold", "precision", "recall", "f1", "documents", "train_seconds", "held_out")}
                 for f in folds
@@ -69,6 +71,9 @@ def evaluate_litbank(
         "documents": res["documents"],
         "on_training_data": any(n in trained_on for n in names),
         "labels": res["labels"],
+        # The same scoring with name propagation switched the other way.
+        "propagate": res["propagate"],
+        "other": res["other"],
     }
 
 
@@ -110,6 +115,12 @@ def print_litbank(result: dict, console=None) -> None:
             c = labels[lab]
             lt.add_row(lab, f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}", str(c["tp"] + c["fn"]))
         console.print(lt)
+    other = result.get("other")
+    if other:
+        how = "without" if result.get("propagate") else "with"
+        console.print(
+            f"{how} name propagation: P {other['precision']:.3f} R {other['recall']:.3f} F1 {other['f1']:.3f}"
+        )
     wps = result.get("words_per_second")
     console.print(f"speed: {wps:,} words/second" if wps else "speed: n/a")
     if result.get("on_training_data"):

@@ -115,24 +115,29 @@ def folds(names: list[str], k: int) -> list[list[str]]:
 def score(nlp, docs: list[LitDoc]) -> dict:
     """Counts and P/R/F1: `person` on proper-name PER mentions (exact
     span), `labels` per label on every proper-name mention (span + label)."""
-    from ..analysis.entities import tag
+    from ..analysis.entities import PROPAGATE, propagate, tag
 
     person = Counter()
+    other = Counter()  # the same, with the name propagation the stage does not use
     labels: dict[str, Counter] = {lab: Counter() for lab in LABELS}
     words = 0
     t0 = time.perf_counter()
     for lit in docs:
         words += lit.words
-        ents = tag(nlp, lit.text)
-        pred_per = {(e["start"], e["end"]) for e in ents if e["label"] == "PER"}
+        raw = tag(nlp, lit.text, propagate_names=False)
+        spread = propagate(lit.text, raw)
+        ents, alt = (spread, raw) if PROPAGATE else (raw, spread)
         gold_per = gold_person_names(lit)
-        _count(person, pred_per, gold_per)
+        _count(person, {(e["start"], e["end"]) for e in ents if e["label"] == "PER"}, gold_per)
+        _count(other, {(e["start"], e["end"]) for e in alt if e["label"] == "PER"}, gold_per)
         gold_all = {(m.start, m.end, m.label) for m in training_spans(lit)}
         pred_all = {(e["start"], e["end"], e["label"]) for e in ents}
         for lab, c in labels.items():
             _count(c, {x for x in pred_all if x[2] == lab}, {x for x in gold_all if x[2] == lab})
     seconds = time.perf_counter() - t0
     out = _prf(person)
+    out["propagate"] = PROPAGATE
+    out["other"] = _prf(other)
     out["labels"] = {lab: _prf(c) for lab, c in labels.items()}
     out["documents"] = len(docs)
     out["words"] = words
@@ -169,6 +174,7 @@ def cross_validate(
     by_name = {d.name: d for d in lit}
     result: dict = {"k": k, "folds": []}
     person = Counter()
+    other = Counter()
     labels: dict[str, Counter] = {lab: Counter() for lab in LABELS}
     t0 = time.perf_counter()
     for i, held in enumerate(folds(list(by_name), k)):
@@ -182,11 +188,14 @@ def cross_validate(
         s["held_out"] = held
         result["folds"].append(s)
         person.update({x: s[x] for x in ("tp", "fp", "fn")})
+        other.update({x: s["other"][x] for x in ("tp", "fp", "fn")})
         for lab in LABELS:
             labels[lab].update({x: s["labels"][lab][x] for x in ("tp", "fp", "fn")})
         if progress:
             progress(s)
     result.update(_prf(person))
+    result["propagate"] = result["folds"][0]["propagate"]
+    result["other"] = _prf(other)
     result["labels"] = {lab: _prf(c) for lab, c in labels.items()}
     result["documents"] = len(lit)
     result["seconds"] = round(time.perf_counter() - t0, 1)
