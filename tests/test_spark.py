@@ -21,7 +21,7 @@ if shutil.which("java") is None:
 
 from ficdex import api  # noqa: E402
 from ficdex.analysis import analyze  # noqa: E402
-from ficdex.analysis.pipeline import REGISTRY, Pipeline  # noqa: E402
+from ficdex.analysis.pipeline import Pipeline  # noqa: E402
 from ficdex.ingest import read  # noqa: E402
 from ficdex.spark import job  # noqa: E402
 
@@ -62,6 +62,31 @@ def _without_path(doc: dict) -> dict:
     return {**doc, "source": {k: v for k, v in doc["source"].items() if k != "path"}}
 
 
+def _reference(spark, stages, files: list[Path]) -> dict[str, dict]:
+    """The single-process documents for `files`, made in a fresh Python with
+    the hash seed Spark gives its workers (the driver's, or 0): a stage whose
+    output follows set order would otherwise differ between any two
+    processes, Spark or not, and this test is about the job."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from ficdex import api\n"
+        "from ficdex.analysis import analyze\n"
+        "from ficdex.ingest import read\n"
+        "from ficdex.spark.job import pipeline_for\n"
+        "p = pipeline_for(tuple(sys.argv[1].split(',')))\n"
+        "for f in sys.argv[2:]:\n"
+        "    print(json.dumps(api.to_json(analyze(read(f), p))))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": spark.sparkContext.environment["PYTHONHASHSEED"]}
+    out = subprocess.run([sys.executable, "-c", code, ",".join(stages), *map(str, files)],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    return {str(f): json.loads(line) for f, line in zip(files, out.splitlines())}
+
+
 def _rows(path) -> dict[str, dict]:
     import pyarrow.parquet as pq
 
@@ -93,17 +118,17 @@ def test_table_results_equal_the_single_process_run(spark, stages, shared_data, 
     assert {r["worker_loads"] for r in rows.values()} == {1}
     assert 1 <= len({r["worker"] for r in rows.values()}) <= 2
 
-    pipeline = Pipeline([REGISTRY[s]() for s in stages])
     files = tmp_path / "files"
     files.mkdir()
+    for w in works[:N_WORKS]:
+        (files / f"{w['id']}.txt").write_bytes(w["text"].encode("utf-8"))
+    reference = _reference(spark, stages, [files / f"{w['id']}.txt" for w in works[:N_WORKS]])
     for w in works[:N_WORKS]:
         row = rows[w["id"]]
         assert row["error"] is None, row["error"]
         assert row["stages"] == list(stages)
         assert row["declared_fandoms"] == w["fandoms"]
-        f = files / f"{w['id']}.txt"
-        f.write_bytes(w["text"].encode("utf-8"))
-        expected = api.to_json(analyze(read(f), pipeline))
+        expected = reference[str(files / f"{w['id']}.txt")]
         got = json.loads(row["document"])
         assert _without_path(got) == _without_path(expected), w["id"]
         assert got["source"]["path"] == f"{table}#{w['id']}"
@@ -131,14 +156,13 @@ def test_folder_of_files_with_bad_ones(spark, stages, samples, tmp_path):
     assert summary["works"] == len(good) + 1 and summary["errors"] == 1 and summary["unread"] == 1
     assert rows[str(folder / "binary.txt")]["error_code"] == "binary_file"
     assert str(folder / "empty.txt") not in rows
-    pipeline = Pipeline([REGISTRY[s]() for s in stages])
-    for p in good:
-        path = folder / "nested" / p.name.replace("-", " ", 1)
-        row = rows[str(path)]
+    paths = [folder / "nested" / p.name.replace("-", " ", 1) for p in good]
+    reference = _reference(spark, stages, paths)
+    for path in paths:
         # Same path as `ficdex analyze` prints: the documents are identical.
-        assert json.loads(row["document"]) == api.to_json(analyze(read(path), pipeline))
+        assert json.loads(rows[str(path)]["document"]) == reference[str(path)]
     formats = {r["format"] for r in rows.values() if r["error"] is None}
-    assert formats == {api.to_json(analyze(read(p), pipeline))["source"]["format"] for p in good}
+    assert formats == {d["source"]["format"] for d in reference.values()}
 
 
 def test_an_oversized_file_is_an_error_row_without_being_read(spark, stages, samples, tmp_path):
