@@ -27,7 +27,7 @@ def test_samples_analyse_to_the_documented_json(samples):
         assert doc["schema"] == "ficdex.analysis/1"
         assert set(doc["inferred"]) == set(INFERRED_KEYS)
         assert doc["words"] == sum(c["words"] for c in doc["chapters"])
-        assert doc["words"] > 300
+        assert doc["words"] > 200
     by_format = {d["source"]["format"]: d for d in docs}
     assert set(by_format) == {"text", "ao3-html"}
 
@@ -67,7 +67,7 @@ def test_bad_files_are_one_line_each_and_the_run_goes_on(tmp_path, samples):
     assert result.exit_code == 1
     assert sorted(d["source"]["path"].rsplit("/", 1)[1] for d in docs) == ["a-good.txt", "g-hostile.html"]
     hostile = next(d for d in docs if d["source"]["path"].endswith("g-hostile.html"))
-    assert hostile["words"] == 12
+    assert hostile["words"] == 10
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     named = {line.split(": ", 2)[1].rsplit("/", 1)[1] for line in errors}
     assert named == {"b-empty.txt", "c-binary.txt", "d-truncated.epub", "e-not-a-zip.epub", "f-huge.txt"}
@@ -91,5 +91,6 @@ def test_zip_bomb_epub_is_refused(tmp_path):
     assert bomb.stat().st_size < 2_000_000
     result = runner.invoke(app, ["analyze", str(bomb)])
     assert result.exit_code == 1
-    line = result.stderr.strip()
-    assert line.startswith(f"Error: {bomb}: ") and "\n" not in line
+    line, summary = result.stderr.strip().split("\n")
+    assert line.startswith(f"Error: {bomb}: ") and "unpack" in line
+    assert summary == "1 of 1 file(s) failed"

@@ -143,7 +143,7 @@ def infer_relationships(doc: Analysis) -> list[dict]:
                 ],
             }
         )
-    out.sort(key=lambda r: (r["type"] != "romantic", -r["score"]))
+    out.sort(key=lambda r: (r["type"] != "romantic", -r["score"], r["tag"]))
     return out
 
 
