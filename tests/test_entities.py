@@ -172,3 +172,35 @@ def test_seed_story_names_are_tagged_by_kind(seeds, model):
         if place in text:
             assert any(place in o for o in others), place
             assert place not in people
+
+
+def test_name_swapping_moves_spans_with_the_names():
+    import random
+
+    from ficdex.train.litbank import Mention, _swap_names
+
+    text = "Then Mr. Orlin Vake rode from Tessaly to see Pomm."
+    spans = [
+        Mention(5, 19, "PER", "PROP", "Mr. Orlin Vake"),
+        Mention(30, 37, "GPE", "PROP", "Tessaly"),
+        Mention(45, 49, "PER", "PROP", "Pomm"),
+    ]
+    pool = {"PER": ["Jessamy Rook"], "GPE": ["Quillon"]}
+    new, moved = _swap_names(text, spans, pool, random.Random(3), 1.0)
+    assert [lab for _, _, lab in moved] == ["PER", "GPE", "PER"]
+    # What lies between the names is untouched; an honorific is kept.
+    assert new.startswith("Then Mr. ") and " rode from " in new and " to see " in new
+    gaps = [new[a:b] for (_, a, _), (b, _, _) in zip(moved, moved[1:])]
+    assert gaps == [" rode from ", " to see "]
+    assert new[moved[-1][1] :] == "."
+
+
+def test_train_cli_rejects_a_folder_that_is_not_litbank(tmp_path):
+    from typer.testing import CliRunner
+
+    from ficdex.train.cli import app
+
+    result = CliRunner().invoke(app, ["ner", str(tmp_path), "--out", str(tmp_path / "model")])
+    assert result.exit_code == 1
+    assert "not a LitBank folder" in " ".join(result.output.split())
+    assert not (tmp_path / "model").exists()

@@ -31,6 +31,9 @@ CHUNK_CHARS = 8000
 # Whether the stage tags every occurrence of a name the model found once
 # (see `propagate`); chosen by LitBank cross-validation, which scores both.
 PROPAGATE = True
+# Whether propagation also gives every mention of a name the one label the
+# name has most often in the story (see `propagate`).
+UNIFY = True
 
 _CAP_WORD = re.compile(r"[A-Z][\w]*")
 _BLANK_LINES = re.compile(r"\n\s*\n")
@@ -158,14 +161,15 @@ HONORIFICS = frozenset(
 )
 
 
-def propagate(text: str, entities: list[dict], *, parts: bool = False) -> list[dict]:
+def propagate(text: str, entities: list[dict], *, parts: bool = False, unify: bool = UNIFY) -> list[dict]:
     """Tag every other occurrence of a name the model tagged somewhere.
 
     A novel names its people hundreds of times; the tagger, looking a few
     words either side, misses some of them ("Grey was late." at a sentence
     start).  A name tagged once is a name everywhere in the same text: each
     exact, capitalised, whole-word occurrence not already inside an entity
-    gets the label the name most often had.  With `parts`, the words of a
+    gets the label the name most often had (and, with `unify`, so do the
+    model's own mentions of it).  With `parts`, the words of a
     multi-word person name (less honorifics) count as names too.
     """
     votes: dict[str, Counter] = {}
@@ -177,11 +181,25 @@ def propagate(text: str, entities: list[dict], *, parts: bool = False) -> list[d
                     votes.setdefault(w, Counter())["PER_PART"] += 1
     label = {}
     for name, c in votes.items():
-        lab, _ = c.most_common(1)[0]
+        ranked = c.most_common()
+        lab, n = ranked[0]
+        # A tie between a person and another kind goes to the other kind:
+        # people outnumber places ten to one in the training data, so a
+        # place reading that holds its own against that prior is the
+        # likelier one ("a son of Metropolis" tagged PER once, GPE once).
+        if lab in ("PER", "PER_PART") and len(ranked) > 1 and ranked[1][1] == n:
+            lab = next(k for k, v in ranked if v == n and k not in ("PER", "PER_PART"))
         if lab == "PER_PART":
             lab = "PER"
         if _CAP_WORD.match(name) and "\n" not in name:
             label[name] = lab
+    if unify:
+        # One name, one kind within a story: relabel the model's own
+        # mentions to the label the name has most often.
+        entities = [
+            {**e, "label": label[e["text"]]} if label.get(e["text"], e["label"]) != e["label"] else e
+            for e in entities
+        ]
     if not label:
         return entities
     # Names grouped by first letter run, longest first, so one scan over

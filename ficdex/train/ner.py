@@ -26,6 +26,9 @@ CONFIG = Path(__file__).with_name("ner.cfg")
 # few tokens either side) and double the number of updates.
 CHUNK_SENTENCES = 40
 
+# Copies of each training piece with names swapped (see litbank._swap_names).
+AUGMENT = 1
+
 
 def _config(overrides: dict):
     from spacy.util import load_config
@@ -41,6 +44,7 @@ def train_ner(
     seed: int = 0,
     epochs: int | None = None,
     overrides: dict | None = None,
+    augment: int = AUGMENT,
     log=None,
 ):
     """Train on `docs` (names or LitDocs; default every document) and save
@@ -58,7 +62,7 @@ def train_ner(
 
         blank = spacy.blank("en")
         train_path, dev_path = Path(tmp, "train.spacy"), Path(tmp, "dev.spacy")
-        to_docbin(blank, lit, train_path, chunk=CHUNK_SENTENCES)
+        to_docbin(blank, lit, train_path, chunk=CHUNK_SENTENCES, augment=augment, seed=seed)
         # The dev corpus only feeds spaCy's progress log (no early stopping,
         # the last weights are kept), so a few training documents will do.
         to_docbin(blank, lit[:4], dev_path)
@@ -86,6 +90,7 @@ def train_ner(
     nlp.meta["ficdex"] = {
         "training_documents": [d.name for d in lit],
         "seed": seed,
+        "augment": augment,
         "train_seconds": round(seconds, 1),
         "overrides": {k: v for k, v in ov.items() if not k.startswith("paths.")},
     }
