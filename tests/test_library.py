@@ -260,3 +260,116 @@ def test_library_common_tag_walks_the_sort_index(store, sort):
         result = store.search(SearchQuery(include={"fandom": ["Common"], "tag": ["Even"]}, sort=sort,
                                           page=page, per_page=1))
         assert (result.total, [w.id for w in result.works]) == (30, expected[page - 1 : page])
+
+
+def _ranked(store):
+    """Five works whose query word sits in different fields."""
+    works = [
+        doc("00000000000000a1", "Storm Front", "nothing to see", summary="a storm is coming",
+            declared={"freeforms": ["Angst"]}),                                     # title + summary: 5
+        doc("00000000000000a2", "Chasers", "nothing here", declared={"freeforms": ["Storm Chasing"]}),  # tags: 2
+        doc("00000000000000a3", "Quiet", "nothing at all", summary="before the storm"),                 # summary: 1
+        doc("00000000000000a4", "Plain", "the storm broke over the storm fields"),                     # text only: 0
+        doc("00000000000000a5", "Storm", "nothing", declared={"freeforms": ["Storms"]}),               # title + tags: 6
+        doc("00000000000000a6", "Later Text", "another storm in the text"),                            # text only: 0
+    ]
+    for w in works:
+        store.put(w)
+    return [w["id"] for w in works]
+
+
+def test_library_best_match_field_scores(store):
+    # Same whole order on every backend: title 4 + tags 2 + summary 1,
+    # text-only hits after, ties newest first.
+    a1, a2, a3, a4, a5, a6 = _ranked(store)
+    result = store.search(SearchQuery(text="storm", sort="best"))
+    assert [(w.id, w.score) for w in result.works] == [(a5, 6), (a1, 5), (a2, 2), (a3, 1), (a6, 0), (a4, 0)]
+    assert result.total == 6
+    # Paging through the ranking gives the same order.
+    pages = [store.search(SearchQuery(text="storm", page=p, per_page=4)).works for p in (1, 2)]
+    assert [w.id for p in pages for w in p] == [a5, a1, a2, a3, a6, a4]
+    # Negation, AND and OR keep the field semantics.
+    assert [w.id for w in store.search(SearchQuery(text="storm -angst")).works] == [a5, a2, a3, a6, a4]
+    # Each word of an AND scores on its own: "storm" in a5's title and tags,
+    # "nothing" in no title, tags or summary.
+    assert [(w.id, w.score) for w in store.search(SearchQuery(text="storm nothing")).works] == [
+        (a5, 6), (a1, 5), (a2, 2), (a3, 1)]
+    assert [(w.id, w.score) for w in store.search(SearchQuery(text="storm quiet")).works] == [(a3, 5)]
+    assert [w.id for w in store.search(SearchQuery(text="quiet OR chasers")).works] == [a3, a2]
+    assert [w.id for w in store.search(SearchQuery(text="stor*")).works] == [a5, a1, a2, a3, a6, a4]
+
+
+def _facets_by_hand(store, q, top=10):
+    from ficdex.library.tags import TAG_TYPES
+
+    hits = store.search(SearchQuery(**{**q.__dict__, "page": 1, "per_page": 1000})).works
+    out = {}
+    for t in TAG_TYPES:
+        counts = {}
+        for h in hits:
+            for name in h.tags[t]:
+                counts[name] = counts.get(name, 0) + 1
+        out[t] = sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:top]
+    return out
+
+
+@pytest.mark.parametrize("kw", [
+    {},
+    {"include": {"fandom": ["Smallville"]}},
+    {"exclude": {"rating": ["Explicit"]}, "sort": "title"},
+    {"text": "rain"},
+    {"text": "storm", "include": {"fandom": ["Smallville"]}},
+    {"text": "NOT rain"},
+    {"include": {"rating": ["Mature"]}, "tags_from": "inferred"},
+    {"words_from": 1000, "complete": True},
+    {"include": {"fandom": ["Nowhere"]}},
+])
+def test_library_facet_counts_are_exact(lib, kw):
+    q = SearchQuery(**kw)
+    assert lib.facet_counts(q) == _facets_by_hand(lib, q)
+    assert lib.facet_counts(q, top=1) == _facets_by_hand(lib, q, top=1)
+
+
+def test_library_facet_counts_known_answer(lib):
+    got = lib.facet_counts(SearchQuery(include={"fandom": ["Smallville"]}), top=3, types=("rating", "character"))
+    assert got == {"rating": [("Teen And Up Audiences", 2), ("Explicit", 1), ("Mature", 1)],
+                   "character": [("Clark Kent", 3), ("Bruce Wayne", 1), ("Chloe Sullivan", 1)]}
+
+
+def test_library_upgrades_from_schema_v1(db_url, monkeypatch):
+    # A library written by the first schema (only migration 1 applied) opens,
+    # upgrades to the latest version, and answers as a new one does.
+    from ficdex.library import open_store
+    from ficdex.library.postgres import PostgresStore
+    from ficdex.library.sqlite import SQLiteStore
+
+    cls = PostgresStore if db_url.startswith("postgresql") else SQLiteStore
+    latest = cls.MIGRATIONS
+    assert [v for v, _ in latest] == list(range(1, len(latest) + 1)) and len(latest) >= 2
+    monkeypatch.setattr(cls, "MIGRATIONS", latest[:1])
+    if cls is SQLiteStore:  # v1 wrote one full-text index
+        monkeypatch.setattr(cls, "_fts_insert", lambda self, n, new: self._do(
+            "INSERT INTO works_fts (rowid, title, summary, text, tags) VALUES (?, ?, ?, ?, ?)", (n, *new)))
+    with open_store(db_url) as old:
+        assert old.schema_version() == 1
+        build(old)
+        ids = _ranked(old)
+    monkeypatch.undo()
+    with open_store(db_url) as new:
+        assert new.schema_version() == latest[-1][0]
+        assert new.check() == []
+        assert new.count() == 7 + len(ids)
+        a1, a2, a3, a4, a5, a6 = ids
+        assert [w.id for w in new.search(SearchQuery(text="storm", include={"tag": ["Angst"]}))
+                .works] == [a1, FINEST]
+        assert [w.id for w in new.search(SearchQuery(text="storm -rain")).works] == [a5, a1, a2, a3, a6, a4]
+        # Writes after the upgrade keep both indexes in step.
+        new.set_overrides(a4, apply_override({}, "freeform", set=["Storm Warning"]))
+        assert [w.id for w in new.search(SearchQuery(text="storm -rain")).works][:3] == [a5, a1, a4]
+        assert new.check() == []
+    # A library newer than this ficdex is refused.
+    monkeypatch.setattr(cls, "MIGRATIONS", latest[:1])
+    from ficdex.errors import LibraryError
+
+    with pytest.raises(LibraryError, match="newer"):
+        open_store(db_url)

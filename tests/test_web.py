@@ -102,6 +102,24 @@ def test_web_filters_are_the_library_search(client, lib, qs, query):
         assert name in [f["name"] for f in data["facets"][t]]
 
 
+def test_web_facets_count_every_work_matched_not_the_page(client, lib):
+    # One work a page: the sidebar still counts every work the search matched.
+    data = client.get("/works.json?exclude_rating=Explicit&per_page=1").json()
+    assert len(data["works"]) == 1 and data["total"] > 1 and data["facets_exact"] is True
+    everything = client.get("/works.json?exclude_rating=Explicit&per_page=100").json()
+    for t in TAG_TYPES:
+        counted = {}
+        for w in everything["works"]:
+            for name in w["tags"][t]:
+                counted[name] = counted.get(name, 0) + 1
+        top = sorted(counted.items(), key=lambda x: (-x[1], x[0]))[:10]
+        assert [(f["name"], f["count"]) for f in data["facets"][t] if f["count"] is not None] == top
+    with _store(lib) as store:
+        expected = store.facet_counts(SearchQuery(exclude={"rating": ["Explicit"]}), 10)
+    assert {t: [(f["name"], f["count"]) for f in fs if f["count"] is not None]
+            for t, fs in data["facets"].items()} == expected
+
+
 def test_web_index_url_is_canonical(client):
     r = client.get("/works?q=&sort=best&include_fandom=Batman&words_from=&include_tag=", headers=HTML,
                    follow_redirects=False)

@@ -1,8 +1,8 @@
 """PostgreSQL backend for big or shared collections (`--db postgresql://…`).
 
 Same tables and behaviour as SQLite; full text is a `tsvector` generated
-from title, tags, summary and text (weighted in that order, as SQLite's bm25
-weights are) with a GIN index.  Free text becomes a tsquery assembled from
+from title, tags, summary and text (weighted in that order) with a GIN index,
+and best match reads a second, small one over title, tags and summary.  Free text becomes a tsquery assembled from
 `plainto_tsquery` / `phraseto_tsquery` calls on bound parameters, so user
 input never reaches the SQL text.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from ..errors import LibraryError
-from .query import is_negative, negated_part, render_tsquery
+from .query import is_negative, negated_part, render_tsquery, scored_parts
 from .sql import SQLStore
 
 # tsvector has a 1 MB ceiling; the first 600,000 characters of a text stay
@@ -61,10 +61,29 @@ SCHEMA_V1 = [
     "CREATE INDEX minhash_bands_work ON minhash_bands (work)",
 ]
 
+# v2: a small tsvector of title (A), tags (B) and summary (C) for ranking, so
+# best match never reads (and de-TOASTs) the whole-text `tsv` of every hit.
+SCHEMA_V2 = [
+    """ALTER TABLE work_data ADD COLUMN meta_tsv tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('english', tags), 'B') ||
+        setweight(to_tsvector('english', coalesce(summary, '')), 'C')) STORED""",
+]
+
+# Best match, as in SQLite: each scored part of the query adds 4 for a match
+# in the title (weight A), 2 in the tags (B), 1 in the summary (C); 0 when
+# only the text matches; ties newest first.
+def _score(k: int) -> str:
+    return " + ".join(
+        f"(CASE WHEN d.meta_tsv @@ tq.q{i} THEN 4 * (ts_filter(d.meta_tsv, '{{a}}') @@ tq.q{i})::int "
+        f"+ 2 * (ts_filter(d.meta_tsv, '{{b}}') @@ tq.q{i})::int + (ts_filter(d.meta_tsv, '{{c}}') @@ tq.q{i})::int "
+        "ELSE 0 END)" for i in range(k))
+
 
 class PostgresStore(SQLStore):
     placeholder = "%s"
-    MIGRATIONS = [(1, SCHEMA_V1)]
+    binary_collation = ' COLLATE "C"'
+    MIGRATIONS = [(1, SCHEMA_V1), (2, SCHEMA_V2)]
 
     def __init__(self, url: str):
         super().__init__()
@@ -114,8 +133,10 @@ class PostgresStore(SQLStore):
             return "", [], f"w.n NOT IN (SELECT n FROM work_data WHERE tsv @@ {sql})", params, None
         sql, params = render_tsquery(tree)
         if scored:
-            join = f"JOIN work_data d ON d.n = w.n CROSS JOIN (SELECT {sql} AS q) tq"
-            return join, params, "d.tsv @@ tq.q", [], "ts_rank(d.tsv, tq.q)"
+            parts = [render_tsquery(p) for p in scored_parts(tree)]
+            cols = "".join(f", {p_sql} AS q{i}" for i, (p_sql, _) in enumerate(parts))
+            join = f"JOIN work_data d ON d.n = w.n CROSS JOIN (SELECT {sql} AS q{cols}) tq"
+            return join, params + [v for _, p in parts for v in p], "d.tsv @@ tq.q", [], _score(len(parts))
         return "", [], f"w.n IN (SELECT n FROM work_data WHERE tsv @@ {sql})", params, None
 
     def _text_count(self, tree):

@@ -265,6 +265,16 @@ def render_tsquery(node, config: str = "english") -> tuple[str, list]:
     return "(" + op.join(p[0] for p in parts) + ")", [v for p in parts for v in p[1]]
 
 
+def scored_parts(node, limit: int = 8) -> list:
+    """What best match scores separately: each positive item of a top-level
+    AND ("time travel" scores "time" and "travel" on their own, so a word in
+    the title and another in the tags both count), else the whole query.
+    Each part scores title 4, tags 2, summary 1 where it matches."""
+    if isinstance(node, And):
+        return [i for i in node.items if not isinstance(i, Not)][:limit]
+    return [node]
+
+
 def negated_part(node):
     """For a purely negative node, what its matches must not match."""
     if isinstance(node, Not):

@@ -54,10 +54,11 @@ class SearchMixin:
         return (f"EXISTS (SELECT 1 FROM work_tags x WHERE x.work = w.n AND x.kind = ? "
                 f"AND x.tag IN ({marks}))"), [kind, *ids]
 
-    def search(self, q: SearchQuery) -> SearchResult:
+    def _plan(self, q: SearchQuery) -> dict | None:
+        """The filters of a search as SQL over `works w`, shared by `search`
+        and `facet_counts`; None when an included tag names nothing stored."""
         kind = KIND[q.tags_from]
         where, params = [], []
-        empty = SearchResult(0, q.page, q.per_page)
         includes = []
         for tag_type, names in q.include.items():
             # A work has one rating, so several ratings can only mean "any of".
@@ -65,18 +66,20 @@ class SearchMixin:
             for group in groups:
                 ids = sorted({i for n in group for i in self._resolve_tag(tag_type, n)})
                 if not ids:
-                    return empty
+                    return None
                 includes.append(ids)
         sizes = [self._one(f"SELECT count(*) FROM work_tags WHERE kind = ? AND tag IN "
                            f"({', '.join('?' * len(ids))})", [kind, *ids])[0] for ids in includes]
         # Start from the rarest included tag; the others are probes.
         order_ = sorted(range(len(includes)), key=lambda i: sizes[i])
         includes, sizes = [includes[i] for i in order_], [sizes[i] for i in order_]
+        tree = parse_text(q.text)
+        check(tree)
         # When the rarest tag still lists far more works than a page shows,
         # walking the sort order's index and stopping after a page beats
         # fetching and sorting them all: "+" keeps SQLite from driving by it.
         walk_sorted = bool(sizes) and sizes[0] > 20 * (q.offset + q.per_page) and (
-            q.sort != "best" or parse_text(q.text) is None)
+            q.sort != "best" or tree is None)
         for i, ids in enumerate(includes):
             sql, p = self._tag_cond(ids, kind, "include" if i else "drive")
             where.append(sql.replace("w.n IN", "+w.n IN", 1) if not i and walk_sorted else sql)
@@ -101,25 +104,35 @@ class SearchMixin:
         if q.crossover is not None:
             where.append("w.crossover = ?")
             params.append(int(q.crossover))
-        join, score, count_where, count_params = "", None, list(where), list(params)
-        tree = parse_text(q.text)
-        check(tree)
+        # The plain match (no relevance): what counts and facets filter by.
+        match_where, match_params = list(where), list(params)
+        if tree is not None:
+            _, _, cond, cp, _ = self._text_filter(tree, False)
+            match_where.append(cond)
+            match_params += cp
+        only_tags = (tree is None and q.words_from is None and q.words_to is None and q.complete is None
+                     and not q.language and q.crossover is None)
+        return {"kind": kind, "includes": includes, "excluded": excluded, "tree": tree, "where": where,
+                "params": params, "match_where": match_where, "match_params": match_params,
+                "only_tags": only_tags}
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        plan = self._plan(q)
+        if plan is None:
+            return SearchResult(0, q.page, q.per_page)
+        tree, where, params = plan["tree"], list(plan["where"]), list(plan["params"])
+        count_where, count_params = plan["match_where"], plan["match_params"]
+        join, score = "", None
         if tree is not None:
             scored = q.sort == "best" and not is_negative(tree)
             join, jp, cond, cp, score = self._text_filter(tree, scored)
             if cond:
                 where.append(cond)
             params = jp + params + cp
-            # The count needs no relevance scores: the plain match is cheaper.
-            _, _, cond, cp, _ = self._text_filter(tree, False)
-            count_where.append(cond)
-            count_params += cp
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         count_clause = (" WHERE " + " AND ".join(count_where)) if count_where else ""
-        only_tags = (tree is None and q.words_from is None and q.words_to is None and q.complete is None
-                     and not q.language and q.crossover is None)
-        if only_tags:
-            total = self._count_tags(includes, excluded, kind)
+        if plan["only_tags"]:
+            total = self._count_tags(plan["includes"], plan["excluded"], plan["kind"])
         elif tree is not None and len(count_where) == 1 and not is_negative(tree):
             total = self._text_count(tree)
         else:
@@ -144,6 +157,35 @@ class SearchMixin:
                     tags=tags.get(r[0], {t: [] for t in TAG_TYPES}),
                     score=None if r[6] is None else round(float(r[6]), 4)) for r in rows]
         return SearchResult(total, q.page, q.per_page, hits)
+
+    # Collation that orders names by code point, as Python's sort does.
+    binary_collation = ""
+
+    def facet_counts(self, q: SearchQuery, top: int = 10,
+                     types: tuple[str, ...] = TAG_TYPES) -> dict[str, list[tuple[str, int]]]:
+        """Per tag type, the `top` effective tags most common among the works
+        `q` matches, with exact counts (ties by name).  One GROUP BY over the
+        tag rows of the matched works; paging and sort are ignored."""
+        out: dict[str, list[tuple[str, int]]] = {t: [] for t in types}
+        plan = self._plan(q)
+        if plan is None or not types:
+            return out
+        marks = ", ".join("?" * len(types))
+        if plan["match_where"]:
+            works = f"SELECT w.n FROM works w WHERE {' AND '.join(plan['match_where'])}"
+            cond, params = f"AND wt.work IN ({works})", plan["match_params"]
+        else:
+            cond, params = "", []
+        c = self.binary_collation
+        rows = self._all(
+            f"SELECT type, name, c FROM (SELECT t.type, t.name, x.c, row_number() OVER "
+            f"(PARTITION BY t.type ORDER BY x.c DESC, t.name{c}) AS r FROM "
+            f"(SELECT wt.tag, count(*) AS c FROM work_tags wt WHERE wt.kind = 0 {cond} GROUP BY wt.tag) x "
+            f"JOIN tags t ON t.id = x.tag WHERE t.type IN ({marks})) y WHERE r <= ? ORDER BY type, r",
+            list(params) + list(types) + [top])
+        for t, name, n in rows:
+            out[t].append((name, n))
+        return out
 
     def _count_tags(self, includes: list[list[int]], excluded: list[int], kind: int) -> int:
         """A count from the tag index alone, for searches made only of tags:

@@ -15,12 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LibraryError
-from .query import is_negative, negated_part, render_fts5
+from .query import is_negative, negated_part, render_fts5, scored_parts
 from .sql import SQLStore
 
-# Column weights for bm25 (title, summary, text, tags): a word in the title
-# or the tags says more about a work than the same word deep in chapter 40.
-_BM25 = "bm25(works_fts, 10.0, 4.0, 1.0, 6.0)"
+# Best match (both backends): each scored part of the query (`scored_parts`:
+# the words of "time travel" one by one) adds 4 when it matches the work's
+# title, 2 its tags, 1 its summary; works that match only in their text
+# score 0; ties newest first.  Each is one MATCH with a column filter on the
+# small title/summary/tags index, so ranking never reads the story text,
+# however many works a common word matches.
+_FIELD_WEIGHTS = (("title", 4), ("tags", 2), ("summary", 1))
 
 SCHEMA_V1 = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
@@ -61,9 +65,17 @@ SCHEMA_V1 = [
         tokenize='porter unicode61 remove_diacritics 2')""",
 ]
 
+# v2: a small full-text index over title, summary and tags only, for ranking.
+SCHEMA_V2 = [
+    """CREATE VIRTUAL TABLE works_meta_fts USING fts5 (
+        title, summary, tags, content='work_data', content_rowid='n',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    "INSERT INTO works_meta_fts (works_meta_fts) VALUES ('rebuild')",
+]
+
 
 class SQLiteStore(SQLStore):
-    MIGRATIONS = [(1, SCHEMA_V1)]
+    MIGRATIONS = [(1, SCHEMA_V1), (2, SCHEMA_V2)]
 
     def __init__(self, path: Path):
         super().__init__()
@@ -109,20 +121,28 @@ class SQLiteStore(SQLStore):
     def _fts_delete(self, n, old):
         self._do("INSERT INTO works_fts (works_fts, rowid, title, summary, text, tags) "
                  "VALUES ('delete', ?, ?, ?, ?, ?)", (n, *old))
+        self._do("INSERT INTO works_meta_fts (works_meta_fts, rowid, title, summary, tags) "
+                 "VALUES ('delete', ?, ?, ?, ?)", (n, old[0], old[1], old[3]))
 
     def _fts_insert(self, n, new):
         self._do("INSERT INTO works_fts (rowid, title, summary, text, tags) VALUES (?, ?, ?, ?, ?)", (n, *new))
+        self._do("INSERT INTO works_meta_fts (rowid, title, summary, tags) VALUES (?, ?, ?, ?)",
+                 (n, new[0], new[1], new[3]))
 
     def _text_filter(self, tree, scored):
         if is_negative(tree):
             return "", [], "w.n NOT IN (SELECT rowid FROM works_fts WHERE works_fts MATCH ?)", \
                 [render_fts5(negated_part(tree))], None
         expr = render_fts5(tree)
+        cond = "w.n IN (SELECT rowid FROM works_fts WHERE works_fts MATCH ?)"
         if scored:
-            join = (f"JOIN (SELECT rowid AS fn, -{_BM25} AS score FROM works_fts "
-                    "WHERE works_fts MATCH ?) f ON f.fn = w.n")
-            return join, [expr], "", [], "f.score"
-        return "", [], "w.n IN (SELECT rowid FROM works_fts WHERE works_fts MATCH ?)", [expr], None
+            exprs = [f"{{{col}}} : {render_fts5(part)}" for part in scored_parts(tree) for col, _ in _FIELD_WEIGHTS]
+            weights = [wt for _ in scored_parts(tree) for _, wt in _FIELD_WEIGHTS]
+            parts = " UNION ALL ".join(f"SELECT rowid AS fn, {wt} AS wt FROM works_meta_fts WHERE works_meta_fts "
+                                       "MATCH ?" for wt in weights)
+            join = f"LEFT JOIN (SELECT fn, sum(wt) AS score FROM ({parts}) GROUP BY fn) f ON f.fn = w.n"
+            return join, exprs, cond, [expr], "coalesce(f.score, 0)"
+        return "", [], cond, [expr], None
 
     def _text_count(self, tree):
         return self._one("SELECT count(*) FROM works_fts WHERE works_fts MATCH ?", (render_fts5(tree),))[0]
@@ -131,7 +151,8 @@ class SQLiteStore(SQLStore):
         problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         try:
             # rank = 1 compares the index with its content table, row by row.
-            self.conn.execute("INSERT INTO works_fts (works_fts, rank) VALUES ('integrity-check', 1)")
+            for table in ("works_fts", "works_meta_fts"):
+                self.conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
         except sqlite3.DatabaseError as e:
             problems.append(f"full-text index out of step: {e}")
         for sql, what in (

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import LibraryError
 from ..model import Chapter, Declared, Matter, Paragraph, Source, Story
 from .query import SearchQuery
+from .tags import TAG_TYPES
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -150,6 +151,13 @@ class Store(ABC):
     @abstractmethod
     def tag_counts(self, tag_type: str, limit: int | None = None) -> list[tuple[str, int]]:
         """(tag, works) for one type of effective tag, most used first."""
+
+    @abstractmethod
+    def facet_counts(self, q: SearchQuery, top: int = 10,
+                     types: tuple[str, ...] = TAG_TYPES) -> dict[str, list[tuple[str, int]]]:
+        """Per tag type, the `top` effective tags most used among the works
+        the search matches (its filters and text; paging and sort ignored),
+        with exact counts, most used first, ties by name."""
 
     @abstractmethod
     def duplicate_groups(self) -> list[list[tuple[str, float]]]:

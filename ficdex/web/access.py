@@ -1,6 +1,5 @@
-"""How the web app reaches the library: one store per worker thread, and two
-small adapters for what a blurb and a sidebar need that `Store` does not
-offer in one call.
+"""How the web app reaches the library: one store per worker thread, the
+blurb extras a search hit does not carry, and the sidebar's facet counts.
 
 FastAPI runs plain `def` views on a thread pool.  A SQLite connection must
 not run two transactions at once, so each thread opens its own store (WAL
@@ -18,9 +17,8 @@ from contextlib import contextmanager
 from ..library import SearchQuery, Store, open_store
 from ..library.tags import TAG_TYPES
 
-# Facet counts come from the first results of the search itself (the store
-# has no per-search facet query); exact whenever a search matches fewer.
-FACET_SAMPLE = 500
+# The sidebar shows this many tags per type, with exact counts from
+# `Store.facet_counts` (one GROUP BY over the matched works' tag rows).
 FACET_TOP = 10
 # Whole-library counts cost a scan of the tag rows: kept this long, and
 # dropped at once when the web app itself writes or the work count changes.
@@ -89,24 +87,13 @@ class Library:
     # -- facets ------------------------------------------------------------------
     def search_with_facets(self, store: Store, q: SearchQuery, filtered: bool):
         """(result, facets, exact): the page of results, and per tag type the
-        most common tags among the works matched, with counts."""
+        most common tags among all the works matched, with exact counts."""
+        result = store.search(q)
         if not filtered:
-            return store.search(q), self.global_facets(store), True
-        sample = SearchQuery(**{**q.__dict__, "page": 1, "per_page": FACET_SAMPLE})
-        big = store.search(sample)
-        if q.offset + q.per_page <= FACET_SAMPLE:
-            from ..library import SearchResult
-
-            result = SearchResult(big.total, q.page, q.per_page, big.works[q.offset:q.offset + q.per_page])
-        else:
-            result = store.search(q)
-        counts = {t: {} for t in TAG_TYPES}
-        for hit in big.works:
-            for t in TAG_TYPES:
-                for name in hit.tags.get(t, ()):
-                    counts[t][name] = counts[t].get(name, 0) + 1
-        facets = {t: sorted(c.items(), key=lambda x: (-x[1], x[0]))[:FACET_TOP] for t, c in counts.items()}
-        return result, facets, big.total <= FACET_SAMPLE
+            return result, self.global_facets(store), True
+        if result.total == 0:
+            return result, {t: [] for t in TAG_TYPES}, True
+        return result, store.facet_counts(q, FACET_TOP), True
 
     def global_facets(self, store: Store) -> dict:
         n = store.count()
