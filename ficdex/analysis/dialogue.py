@@ -16,7 +16,8 @@ from collections import Counter
 from ..model import count_words
 from .pipeline import Analysis, register
 from .quotes import Quote, detect_quotes
-from .speakers import CONFIDENCE, THOUGHT_VERBS, _Sieve
+from .speaker_model import load_model, quote_features, rerank
+from .speakers import CONFIDENCE, THOUGHT_VERBS, _Sieve, extend_mentions
 
 # Narration paragraphs a conversation survives.  Two lets "Lex poured the
 # drinks." pass without letting a new scene inherit the old speakers.
@@ -31,9 +32,13 @@ class _Turn:
         self.speaker = self.rule = self.vocative = None
 
 
-def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, breaks=frozenset()) -> list[dict]:
-    """One record per quote (see docs/quotes.md), in the order of `quotes`."""
-    sv = _Sieve(text, paragraphs, quotes, mentions, characters)
+def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, breaks=frozenset(), model=True,
+              collect: list | None = None) -> list[dict]:
+    """One record per quote (see docs/quotes.md), in the order of `quotes`.
+    `model`: True for the shipped ranker, False for the sieve alone, or a
+    dict of weights; `collect` (training) receives the ranker's features
+    instead of the ranker being applied."""
+    sv = _Sieve(text, paragraphs, quotes, extend_mentions(text, mentions, characters), characters)
     pstarts = [s for s, _ in paragraphs]
     para_of = lambda pos: max(0, bisect.bisect_right(pstarts, pos) - 1)  # noqa: E731
     out = [{"speaker": None, "addressee": None, "rule": None, "type": q.type} for q in quotes]
@@ -56,7 +61,7 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
             hit = sv.explicit(q, after, before)
             if hit:
                 who, rule, verb, to = hit
-                out[i].update(speaker=who, rule=rule, addressee=to)
+                out[i].update(speaker=who, rule=rule, addressee=to, _how=sv.how)
                 if verb in THOUGHT_VERBS:
                     out[i]["type"] = "thought"
         known = [i for i in idxs if out[i]["speaker"]]
@@ -84,13 +89,27 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
     for conv in convs:
         _conversation_rules(conv, sv, quotes)
     for conv in convs:
+        for t in conv:
+            for i in t.quotes:
+                if not out[i]["speaker"] and t.speaker:
+                    out[i].update(speaker=t.speaker, rule=t.rule)
+
+    # 3: the learned ranker weighs all of the above for every speech quote
+    weights = load_model() if model is True else model
+    if weights or collect is not None:
+        feats = quote_features(sv, quotes, out, convs, paragraphs)
+        if collect is not None:
+            collect.extend(feats)
+        elif weights:
+            rerank(feats, out, weights)
+
+    for conv in convs:
+        spk = [next((out[i]["speaker"] for i in t.quotes if out[i]["speaker"]), None) for t in conv]
         for n, t in enumerate(conv):
-            prev = conv[n - 1].speaker if n else None
-            nxt = conv[n + 1].speaker if n + 1 < len(conv) else None
+            prev = spk[n - 1] if n else None
+            nxt = spk[n + 1] if n + 1 < len(conv) else None
             for i in t.quotes:
                 r = out[i]
-                if not r["speaker"] and t.speaker:
-                    r.update(speaker=t.speaker, rule=t.rule)
                 if not r["addressee"]:
                     r["addressee"] = next((c for c in (t.vocative, prev, nxt) if c and c != r["speaker"]), None)
 
@@ -98,7 +117,9 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
         r = out[i]
         if r["type"] == "thought" and not r["speaker"]:
             r.update(speaker=sv.nearest(q.start), rule="nearest")
-        r["confidence"] = CONFIDENCE.get(r["rule"], 0.0) if r["speaker"] else 0.0
+        p = r.pop("_p", None)
+        r.pop("_how", None)
+        r["confidence"] = (round(p, 3) if p is not None else CONFIDENCE.get(r["rule"], 0.0)) if r["speaker"] else 0.0
         if r["addressee"] == r["speaker"]:
             r["addressee"] = None
     return out
@@ -183,11 +204,11 @@ def conversations(records: list[dict], quotes: list[Quote], text: str, names: di
     }
 
 
-def run_quotes(text, paragraphs, mentions, characters, breaks=frozenset()):
+def run_quotes(text, paragraphs, mentions, characters, breaks=frozenset(), model=True):
     """Detection, attribution and conversations without a pipeline: returns
     (quote records, conversations)."""
     quotes = detect_quotes(text, paragraphs)
-    records = attribute(text, paragraphs, quotes, mentions, characters, breaks)
+    records = attribute(text, paragraphs, quotes, mentions, characters, breaks, model=model)
     names = {c["id"]: c.get("name") for c in characters}
     for r, q in zip(records, quotes):
         r.update(start=q.start, end=q.end, text=text[q.start : q.end], speaker_name=names.get(r["speaker"]))

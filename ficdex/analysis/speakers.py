@@ -120,6 +120,8 @@ class _Sieve:
         self.narrator = None
         self.narrator = find_narrator(self)
         self.avoid: tuple = ()
+        self.kinds: list = []
+        self.how = None
         self.floor = 0  # start of the paragraph being attributed
 
     # -- windows with mentions masked ------------------------------------
@@ -127,6 +129,7 @@ class _Sieve:
         """text[a:b] with each character mention replaced by @k@; the k-th
         entry of the returned lists is its character and start."""
         out, ids, pos, at = [], [], a, []
+        self.kinds = []
         i = bisect.bisect_left(self.nstarts, a)
         while i < len(self.narr) and self.narr[i]["start"] < b:
             m = self.narr[i]
@@ -134,6 +137,7 @@ class _Sieve:
                 out.append(self.text[pos : m["start"]])
                 out.append(f"@{len(ids)}@")
                 ids.append(m["character"])
+                self.kinds.append((m.get("kind", "name"), self.text[m["start"] : m["end"]].lower()))
                 at.append(m["start"])
                 pos = m["end"]
             i += 1
@@ -169,9 +173,15 @@ class _Sieve:
         return first
 
     def who(self, m, ids, base) -> str | None:
+        """The subject of a speech verb; `self.how` records how it was found:
+        ("name", None), ("pronoun", "he") resolved by the characters stage,
+        or ("resolved", "he") resolved here."""
         k, pron = m.group("k"), m.groupdict().get("p")
         if k is not None:
+            kind, form = self.kinds[int(k)]
+            self.how = (kind, form if kind != "name" else None)
             return ids[int(k)]
+        self.how = ("resolved", pron.lower())
         return self.resolve(pron, base + m.start("p"))
 
     # -- rule 1: explicit speech verbs ---------------------------------------
@@ -197,6 +207,7 @@ class _Sieve:
             i = bisect.bisect_left(self.nstarts, m.start()) - 1
             while i >= 0 and self.narr[i]["start"] >= max(self.floor, a - 200):
                 if self.is_subject(self.narr[i], self.floor):
+                    self.how = ("clause", None)
                     return self.narr[i]["character"], "explicit", m.group("v").lower(), None
                 i -= 1
         return None
@@ -270,3 +281,55 @@ def find_narrator(sieve: _Sieve) -> str | None:
     outside = Counter(m["character"] for m in sieve.narr if m.get("kind", "name") == "name")
     scored = [(n / (outside[c] + 5), c) for c, n in inside.items() if n >= 8]
     return max(scored)[1] if scored else None
+
+
+_CAP = re.compile(r"[A-Z][^\W\d_]+(?:[-'’][A-Z]?[^\W\d_]+)?")
+
+
+def extend_mentions(text: str, mentions: list[dict], characters: list[dict]) -> list[dict]:
+    """Add the bare surname or first name of a character where the mention
+    list has nothing: the entity tagger may tag "Dr. Aziz" and miss the
+    hundreds of plain "Aziz" that follow.  A word qualifies when it is part
+    of the aliases of one character only (or of one far more than any
+    other), is no title, and is written capitalised nearly everywhere in the
+    text (so "Dear" of "Dear Dr. Aziz" is no name).  Used for attribution
+    only; the characters stage's output is not changed."""
+    from .names import HONORIFICS
+
+    owners: dict[str, Counter] = {}
+    for c in characters:
+        for alias, n in (c.get("aliases") or {c.get("name") or "": 1}).items():
+            for w in _CAP.findall(alias or ""):
+                if len(w) > 2 and w.lower() not in HONORIFICS:
+                    owners.setdefault(w, Counter())[c["id"]] += n
+    chosen: dict[str, str] = {}
+    for w, votes in owners.items():
+        (top, n), *rest = votes.most_common(2) + [(None, 0)]
+        if rest[0][1] * 4 > n:
+            continue
+        chosen[w] = top
+    if not chosen:
+        return mentions
+    rx = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(chosen, key=len, reverse=True))) + r")(?![\w'’-])")
+    hits = list(rx.finditer(text))
+    caps = Counter(m.group() for m in hits)
+    lower = Counter(w.lower() for w in re.findall(r"\b[a-z][\w'’-]+\b", text) if w[0].islower() and w.capitalize() in caps)
+    ok = {w for w, n in caps.items() if n >= 2 and lower[w.lower()] * 10 < n}
+    starts = [m["start"] for m in mentions]
+    added = []
+    for m in hits:
+        w = m.group()
+        if w not in ok:
+            continue
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and mentions[i]["end"] > m.start():
+            continue  # inside a mention already
+        if i + 1 < len(mentions) and mentions[i + 1]["start"] < m.end():
+            continue
+        pre = text[max(0, m.start() - 6) : m.start()].split()
+        if pre and pre[-1].lower().rstrip(".") in HONORIFICS:
+            continue  # "Mrs. Heaslop" the tagger did not tag: whose, unknown
+        added.append({"start": m.start(), "end": m.end(), "character": chosen[w], "kind": "name", "extended": True})
+    if not added:
+        return mentions
+    return sorted(mentions + added, key=lambda x: x["start"])

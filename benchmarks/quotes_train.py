@@ -1,0 +1,209 @@
+"""Train the speaker ranker (`ficdex/analysis/speaker_model.py`) on PDNC and
+report its cross-validated end-to-end accuracy.
+
+    python benchmarks/quotes_train.py [--cache DIR] [--folds K] [--write]
+
+Mentions and characters come from the real pipeline (`entities`,
+`characters`), as at run time; `--cache DIR` keeps them between runs (a
+pickle per novel; delete it when those stages change).  Every predicted
+speech quote whose candidates include a character mapping (by the eval's
+alias rule, `ficdex.eval.pdnc.map_characters`) to the gold speaker is a
+training example.  Folds are BY NOVEL: each novel is scored with weights
+trained on the other folds only, with the eval's own scoring
+(`score_units`), overall and per PDNC quote type, beside the sieve alone.
+`--write` then trains on all novels and writes the shipped JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import pickle
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from ficdex.analysis.dialogue import attribute
+from ficdex.analysis.quotes import detect_quotes
+from ficdex.analysis.speaker_model import MODEL_PATH
+from ficdex.eval.align import OffsetMap
+from ficdex.eval.ao3 import story_from_text
+from ficdex.eval.pdnc import alias_key, load_novel, map_characters, novel_names, score_units, units
+from ficdex.model import Source
+
+ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdnc"
+TYPES = ("Explicit", "Anaphoric", "Implicit")
+
+
+def pipeline_inputs(name: str, text: str, cache: Path | None):
+    f = cache / f"{name}.pkl" if cache else None
+    if f and f.exists():
+        return pickle.loads(f.read_bytes())
+    from ficdex.analysis.pipeline import REGISTRY, Analysis, load_stages
+
+    load_stages()
+    story = story_from_text(text, Source(path=name, format="text"))
+    doc = REGISTRY["characters"]()(REGISTRY["entities"]()(Analysis(story)))
+    got = {"story": story, "mentions": doc.scratch.get("mentions") or [], "characters": doc.inferred.get("characters") or []}
+    if f:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(pickle.dumps(got))
+    return got
+
+
+class Book:
+    """One novel: the pipeline's inputs to the quotes stage, gold, and the ranker's features."""
+
+    def __init__(self, name: str, cache: Path | None):
+        self.name = name
+        self.novel = load_novel(ROOT, name)
+        got = pipeline_inputs(name, self.novel.text, cache)
+        self.story, self.mentions, self.characters = got["story"], got["mentions"], got["characters"]
+        self.paras, self.breaks = [], set()
+        for k, p in enumerate(self.story.paragraphs()):
+            self.paras.append((p.start, p.end))
+            if p.scene_break_before:
+                self.breaks.add(k)
+        with (ROOT / "data" / name / "quotation_info.csv").open(encoding="utf-8") as fh:
+            self.types = [r["quoteType"] for r in csv.DictReader(fh)]
+        self.amap = OffsetMap(self.novel.text, self.story.text, name)
+        self.gold = [([self.amap.span(s, e) for s, e in spans], spk) for spans, spk in units(self.novel.quotes)]
+        self.cmap = map_characters(self.characters, self.novel.aliases)
+        self.quotes = detect_quotes(self.story.text, self.paras)
+        self.feats: list = []
+        attribute(self.story.text, self.paras, self.quotes, self.mentions, self.characters, self.breaks,
+                  model=False, collect=self.feats)
+        self.labels = self._labels()
+
+    def _labels(self):
+        """Gold speaker of each predicted quote: the gold quote overlapping it most."""
+        spans = sorted((s, e, spk) for sp, spk in self.gold for s, e in sp)
+        starts = [s for s, _, _ in spans]
+        import bisect
+
+        out = {}
+        for i, q in enumerate(self.quotes):
+            j = bisect.bisect_right(starts, q.end) - 1
+            best, ov = None, 0
+            for s, e, spk in spans[max(0, j - 5) : j + 1]:
+                o = min(e, q.end) - max(s, q.start)
+                if o > ov:
+                    best, ov = spk, o
+            if best is not None:
+                out[i] = best
+        return out
+
+    def score(self, model) -> dict:
+        recs = attribute(self.story.text, self.paras, self.quotes, self.mentions, self.characters, self.breaks, model=model)
+        preds = [(q.start, q.end, self.cmap.get(r["speaker"]) if r["speaker"] else None)
+                 for q, r in zip(self.quotes, recs) if r["type"] == "speech"]
+        res = {"all": score_units(self.amap.tgt, self.gold, preds)}
+        for t in TYPES:
+            res[t] = score_units(self.amap.tgt, [g for g, ty in zip(self.gold, self.types) if ty == t], preds)
+        return res
+
+
+def matrices(books: list[Book], vocab: list[str]):
+    """Stacked candidate rows, their quote group, and the gold candidate per group."""
+    index = {k: n for n, k in enumerate(vocab)}
+    rows, groups, gold = [], [], []
+    g = 0
+    for b in books:
+        for i, cands, feats in b.feats:
+            spk = b.labels.get(i)
+            pos = [k for k, c in enumerate(cands) if spk is not None and b.cmap.get(c) == spk]
+            if not pos:
+                continue
+            for f in feats:
+                x = np.zeros(len(vocab))
+                for k, v in f.items():
+                    if k in index:
+                        x[index[k]] = v
+                rows.append(x)
+                groups.append(g)
+            gold.append(len(rows) - len(feats) + pos[0])
+            g += 1
+    return np.array(rows), np.array(groups), np.array(gold)
+
+
+def fit(X, groups, gold, l2=1.0, iters=300):
+    """Conditional logit (softmax over each quote's candidates), L2, L-BFGS."""
+    from scipy.optimize import minimize
+
+    n_groups = groups.max() + 1
+
+    def loss(w):
+        s = X @ w
+        mx = np.full(n_groups, -np.inf)
+        np.maximum.at(mx, groups, s)
+        e = np.exp(s - mx[groups])
+        z = np.bincount(groups, e, n_groups)
+        p = e / z[groups]
+        nll = -(s[gold] - mx - np.log(z)).sum() + 0.5 * l2 * w @ w
+        grad = X.T @ p - X[gold].sum(0) + l2 * w
+        return nll, grad
+
+    res = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": iters})
+    return res.x
+
+
+def add(total, res):
+    for k, c in res.items():
+        total.setdefault(k, Counter()).update(c)
+
+
+def show(label, total):
+    a = total["all"]
+    print(f"{label}: n={a['quotes']} detection {a['detected'] / a['quotes']:.3f} speaker {a['correct'] / a['quotes']:.4f}  "
+          + "  ".join(f"{t} {total[t]['correct'] / max(1, total[t]['quotes']):.3f}" for t in TYPES))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", type=Path)
+    ap.add_argument("--folds", type=int, default=7, help="folds by novel (novels dealt round-robin)")
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--write", action="store_true", help="train on all novels and write the shipped model")
+    ap.add_argument("--novels", nargs="*", help="a subset (for debugging; report the whole set)")
+    ap.add_argument("-v", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    books = [Book(n, args.cache) for n in novel_names(ROOT) if not args.novels or n in args.novels]
+    print(f"{len(books)} novels ready in {time.time() - t0:.0f}s")
+    vocab = sorted({k for b in books for _, _, fs in b.feats for f in fs for k in f})
+    folds = [books[k :: args.folds] for k in range(args.folds)]
+    sieve, ranked = {}, {}
+    for k, test in enumerate(folds):
+        train = [b for b in books if b not in test]
+        w = fit(*matrices(train, vocab), l2=args.l2)
+        weights = dict(zip(vocab, map(float, w)))
+        for b in test:
+            s, r = b.score(False), b.score(weights)
+            add(sieve, s)
+            add(ranked, r)
+            if args.v:
+                print(f"  fold {k} {b.name:30s} sieve {s['all']['correct'] / s['all']['quotes']:.3f}"
+                      f"  ranked {r['all']['correct'] / r['all']['quotes']:.3f}")
+    show("sieve alone      ", sieve)
+    show(f"ranked, {args.folds}-fold CV", ranked)
+    if args.write:
+        w = fit(*matrices(books, vocab), l2=args.l2)
+        a = ranked["all"]
+        MODEL_PATH.write_text(json.dumps({
+            "about": "Speaker ranker weights (conditional logit over sieve features); trained by "
+                     "benchmarks/quotes_train.py on the pipeline's characters for the PDNC novels listed. "
+                     "Weights only, no text.",
+            "trained_on": [b.name for b in books],
+            "cv": {"folds": args.folds, "by": "novel", "speaker_accuracy": round(a["correct"] / a["quotes"], 4)},
+            "weights": {k: round(float(v), 4) for k, v in zip(vocab, w)},
+        }, indent=1) + "\n")
+        print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

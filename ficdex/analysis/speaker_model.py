@@ -1,0 +1,248 @@
+"""A learned last step of speaker attribution: rank each quote's candidate
+speakers with a small log-linear model over the sieve's own evidence.
+
+The sieve (`speakers.py`, `dialogue.py`) decides one answer per quote from
+the most reliable rule that fires.  That throws away the rest of the
+evidence: a "he said" whose pronoun the characters stage resolved to the
+wrong man, a turn guessed by alternation against a vocative two turns
+later, a nominal speaker ("said his wife") the characters stage left
+unnamed.  Here every character near the quote is a candidate, described by
+binary and scaled features (what each rule said, the neighbouring turns'
+speakers, vocatives, gender of the speech verb's pronoun, recency and
+salience in the narration), and the candidate with the highest score
+speaks.  Weights are a conditional logit (softmax over the candidates of
+one quote) trained by `benchmarks/quotes_train.py` on PDNC with
+cross-validation by novel, shipped as `speaker_model.json` (a few hundred
+bytes of weights, no text).
+
+Pure Python at run time: about 10-15 candidates and 40 features per quote.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).with_name("speaker_model.json")
+
+STRONG = {"explicit", "voice", "paragraph"}
+RULES = ("explicit_name", "explicit_pronoun", "explicit_resolved", "explicit_clause", "voice", "paragraph",
+         "acting", "addressed", "turns", "nearest")
+WINDOW_BEFORE, WINDOW_AFTER, MAX_CANDIDATES = 3000, 400, 20
+TOP_SPEAKERS = 6
+
+_model_cache: dict = {}
+
+
+def load_model(path: Path = MODEL_PATH) -> dict | None:
+    key = str(path)
+    if key not in _model_cache:
+        try:
+            _model_cache[key] = json.loads(path.read_text())["weights"]
+        except (OSError, ValueError, KeyError):
+            _model_cache[key] = None
+    return _model_cache[key]
+
+
+def _rule_key(rec: dict) -> str | None:
+    rule = rec.get("rule")
+    if rule == "explicit":
+        how = rec.get("_how") or ("name", None)
+        return "explicit_" + ("name" if how[0] == "name" else how[0])
+    return rule
+
+
+def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[str], list[dict]]]:
+    """(quote index, candidate ids, one feature dict per candidate) for every
+    speech quote that has at least one candidate."""
+    text = sv.text
+    turn_of: dict[int, tuple[list, int]] = {}
+    for conv in convs:
+        for n, t in enumerate(conv):
+            for i in t.quotes:
+                turn_of[i] = (conv, n)
+    total = len(sv.narr) or 1
+    freq: dict[str, int] = {}
+    for m in sv.narr:
+        freq[m["character"]] = freq.get(m["character"], 0) + 1
+    voc_cache: dict[int, str | None] = {}
+    # who the sieve hears speak by name across the book: a prior, and
+    # candidates for turns whose speaker the narration around never names
+    said = {}
+    for r in out:
+        if r.get("rule") == "explicit" and (r.get("_how") or ("name",))[0] == "name":
+            said[r["speaker"]] = said.get(r["speaker"], 0) + 1
+    n_said = sum(said.values()) or 1
+    top_speakers = sorted(said, key=lambda c: -said[c])[:TOP_SPEAKERS]
+
+    def voc(i):
+        if i not in voc_cache:
+            voc_cache[i] = sv.vocative(quotes[i])
+        return voc_cache[i]
+
+    def subjects(a, b, floor):
+        got = set()
+        j = bisect.bisect_left(sv.nstarts, a)
+        while j < len(sv.narr) and sv.narr[j]["start"] < b:
+            m = sv.narr[j]
+            if sv.is_subject(m, floor):
+                got.add(m["character"])
+            j += 1
+        return got
+
+    def mentioned(a, b):
+        got = set()
+        j = bisect.bisect_left(sv.nstarts, a)
+        while j < len(sv.narr) and sv.narr[j]["start"] < b:
+            got.add(sv.narr[j]["character"])
+            j += 1
+        return got
+
+    result = []
+    for i, q in enumerate(quotes):
+        r = out[i]
+        if r["type"] != "speech":
+            continue
+        p = q.paragraph
+        ps, pe = paragraphs[p]
+        # narration mentions around the quote: recency and counts
+        lo = bisect.bisect_left(sv.nstarts, q.start - WINDOW_BEFORE)
+        hi = bisect.bisect_left(sv.nstarts, q.end + WINDOW_AFTER)
+        last: dict[str, int] = {}
+        count: dict[str, int] = {}
+        after: set[str] = set()
+        for m in sv.narr[lo:hi]:
+            c = m["character"]
+            count[c] = count.get(c, 0) + 1
+            if m["start"] < q.start:
+                last[c] = m["start"]
+            else:
+                after.add(c)
+        conv, n = turn_of.get(i, ([], 0))
+
+        def turn(k):
+            return conv[k] if 0 <= k < len(conv) else None
+
+        neigh = {}
+        for d in (-2, -1, 1, 2):
+            t = turn(n + d)
+            if t is not None and t.speaker:
+                neigh[d] = (t.speaker, t.rule in STRONG)
+        voc_prev = turn(n - 1).vocative if turn(n - 1) else None
+        voc_next = turn(n + 1).vocative if turn(n + 1) else None
+        this_voc = voc(i)
+        # alternation from the nearest strong turn of the conversation
+        strong_speakers = set()
+        anchor = None
+        for k in range(max(0, n - 8), min(len(conv), n + 9)):
+            t = conv[k]
+            if k != n and t.speaker and t.rule in STRONG:
+                strong_speakers.add(t.speaker)
+                if anchor is None or abs(k - n) < abs(anchor[0] - n):
+                    anchor = (k, t.speaker)
+        in_quote, quoted_near = set(), {}
+        j = bisect.bisect_left(sv.istarts, q.start - WINDOW_BEFORE)
+        while j < len(sv.inq) and sv.inq[j]["start"] < q.end + WINDOW_AFTER:
+            m = sv.inq[j]
+            if q.start <= m["start"] < q.end:
+                in_quote.add(m["character"])
+            quoted_near[m["character"]] = quoted_near.get(m["character"], 0) + 1
+            j += 1
+        conv_speakers = [t.speaker for t in conv[max(0, n - 10) : n + 11] if t.speaker]
+        subj_para = subjects(ps, pe, ps)
+        ment_before = mentioned(ps, q.start)
+        ment_after = mentioned(q.end, pe)
+        prev_para = mentioned(*paragraphs[p - 1]) if p > 0 else set()
+        how = r.get("_how") if r.get("rule") == "explicit" else None
+        pron = how[1] if how and how[0] in ("pronoun", "resolved") else None
+        want = "male" if pron in ("he", "him") else "female" if pron in ("she", "her") else None
+        rk = _rule_key(r)
+
+        cands = list(dict.fromkeys(
+            [c for c, _ in sorted(last.items(), key=lambda x: -x[1])]
+            + [x for x in (r["speaker"], this_voc, voc_prev, voc_next) if x]
+            + [s for s, _ in neigh.values()] + conv_speakers + sorted(after)
+            + sorted(quoted_near, key=lambda c: -quoted_near[c]) + top_speakers
+        ))[:MAX_CANDIDATES]
+        if r["speaker"] and r["speaker"] not in cands:
+            cands.append(r["speaker"])
+        if not cands:
+            continue
+        order = {c: k for k, c in enumerate(sorted((c for c in cands if c in last), key=lambda c: -last[c]))}
+        rows = []
+        for c in cands:
+            f = {}
+            if c == r["speaker"] and rk:
+                f["sieve_" + rk] = 1.0
+            if c == this_voc:
+                f["voc_this"] = 1.0
+            if c == r.get("addressee") and r.get("addressee") != r["speaker"]:
+                f["addr_this"] = 1.0
+            if c == voc_prev:
+                f["voc_prev"] = 1.0
+            if c == voc_next:
+                f["voc_next"] = 1.0
+            if c in in_quote and c != this_voc:
+                f["named_in_quote"] = 1.0
+            for d, (s, strong) in neigh.items():
+                if s == c:
+                    f[f"turn{d:+d}_{'strong' if strong else 'weak'}"] = 1.0
+            if anchor:
+                k, a = anchor
+                dist = abs(k - n)
+                if dist % 2 == 0 and c == a:
+                    f["alt_same"] = 1.0 / dist
+                elif dist % 2 == 1 and c != a and c in strong_speakers:
+                    f["alt_other"] = 1.0 / dist
+            if c in strong_speakers:
+                f["conv_speaker"] = 1.0
+            g = sv.gender.get(c)
+            if want:
+                if g == want:
+                    f["pron_match"] = 1.0
+                elif g:
+                    f["pron_mismatch"] = 1.0
+            if pron in ("i", "we") and c == sv.narrator:
+                f["narrator_i"] = 1.0
+            if c in subj_para:
+                f["subj_para"] = 1.0
+            if c in ment_before:
+                f["ment_before"] = 1.0
+            if c in ment_after:
+                f["ment_after"] = 1.0
+            if c in prev_para:
+                f["ment_prev_para"] = 1.0
+            if c in order:
+                f[f"rank{min(order[c], 3)}"] = 1.0
+                f["log_dist"] = math.log1p((q.start - last[c]) / 100) / 5
+            else:
+                f["no_mention_before"] = 1.0
+            f["log_count"] = math.log1p(count.get(c, 0)) / 3
+            if c in quoted_near:
+                f["quoted_near"] = math.log1p(quoted_near[c]) / 3
+            if c in conv_speakers:
+                f["conv_any_speaker"] = 1.0
+            f["log_said"] = math.log(said.get(c, 0.5) / n_said) / 10
+            f["log_freq"] = math.log(freq.get(c, 0.5) / total) / 10
+            rows.append(f)
+        result.append((i, cands, rows))
+    return result
+
+
+def rerank(feats, out, weights: dict) -> None:
+    """Give each quote its best-scoring candidate; the rule says whether the
+    model kept the sieve's answer ("<rule>") or changed it ("ranked")."""
+    for i, cands, rows in feats:
+        scores = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in rows]
+        top = max(scores)
+        z = sum(math.exp(s - top) for s in scores)
+        best = scores.index(top)
+        c = cands[best]
+        r = out[i]
+        if c != r["speaker"]:
+            r.update(speaker=c, rule="ranked")
+            if r.get("addressee") == c:
+                r["addressee"] = None
+        r["_p"] = 1.0 / z
