@@ -162,3 +162,15 @@ def test_seeds_mojibake_disclaimer_and_word_counts(seeds):
     assert s4.front_matter == [] and s4.back_matter == []
     assert s4.words == count_words(next(seeds.glob("004_*.txt")).read_text(encoding="utf-8"))
     assert 600 < s4.words < 700 and 9000 < s0.words < 10000
+
+
+def test_a_title_line_at_the_top(tmp_path):
+    prose = "The night bus was empty except for a woman knitting something long and green, and the driver hummed along to a radio only he could hear."
+    path = tmp_path / "t.txt"
+    path.write_text(f"A/N: for the exchange.\n\nThe Night Bus\n\n{prose}\n", encoding="utf-8")
+    story = read(path)
+    assert (story.title, story.text) == ("The Night Bus", prose)
+    # a short opening sentence is story, not a title
+    path.write_text(f"It was late.\n\n{prose}\n", encoding="utf-8")
+    story = read(path)
+    assert (story.title, story.paragraph_texts()) == (None, ["It was late.", prose])

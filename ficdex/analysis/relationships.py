@@ -48,7 +48,6 @@ class _Pair:
     shared: int = 0
     romance: float = 0.0
     strong: int = 0
-    family: int = 0
     evidence: list = field(default_factory=list)  # (weight, start, end, why)
 
 
@@ -87,14 +86,19 @@ def _score_pairs(doc: Analysis) -> dict[tuple[str, str], _Pair]:
         if len(chars) < 2:
             continue
         para = text[start:end]
+        # Family talk ("his mother", "I love you, Dad") makes love words and
+        # tenderness ambiguous, and a kiss may be a parent's: in such a
+        # paragraph only kisses and sex count, and kisses at half weight.
+        family = _FAMILY.search(para) is not None
         weight, strong, whys = 0.0, 0, []
-        for rx, w in _CUE_RES:
+        for group, (rx, w) in enumerate(_CUE_RES):
+            if family and group >= 2:
+                continue
             hits = rx.findall(para)
             if hits:
-                weight += w * min(len(hits), 3)
+                weight += w * min(len(hits), 3) * (0.5 if family and group == 0 else 1.0)
                 strong += len(hits) if w >= 3 else 0
                 whys.append(hits[0].lower())
-        family = len(_FAMILY.findall(para))
         # In a crowded paragraph the cue may belong to any two of them.
         share = 1.0 if len(chars) == 2 else 2.0 / len(chars)
         for a in chars:
@@ -104,7 +108,6 @@ def _score_pairs(doc: Analysis) -> dict[tuple[str, str], _Pair]:
                     pair.shared += 1
                     pair.romance += weight * share
                     pair.strong += strong if len(chars) <= 3 else 0
-                    pair.family += family
                     if weight:
                         pair.evidence.append((weight, start, end, ", ".join(whys)))
     return pairs
@@ -133,7 +136,7 @@ def infer_relationships(doc: Analysis) -> list[dict]:
             continue
         names = sorted([_tag_name(chars[a]), _tag_name(chars[b])], key=str.casefold)
         bar = ROMANCE_MIN_LEAD if (a, b) == lead else ROMANCE_MIN
-        romantic = pair.romance >= bar and pair.family * 2 < pair.strong + 1
+        romantic = pair.romance >= bar
         platonic = not romantic and pair.shared >= max(4, 0.15 * n_paras)
         if not (romantic or platonic):
             continue

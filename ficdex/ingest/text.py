@@ -200,6 +200,21 @@ def _looks_like_prose(block: str) -> bool:
     return block.count(". ") > 3
 
 
+def _looks_like_title(line: str, after: str) -> bool:
+    """A short capitalised line without sentence punctuation, followed by
+    prose, at the top of a story: the title most raw fics open with."""
+    words = line.split()
+    return (
+        0 < len(words) <= 10
+        and "\n" not in line
+        and line[-1] not in ".,;:!?\"'”’…"
+        and sum(w[0].isupper() for w in words if w[0].isalpha()) >= max(1, len(words) // 2)
+        and not _CHAPTER.match(line)
+        and not _SCENE_BREAK.match(line)
+        and len(after.split()) > 15
+    )
+
+
 def _take_back(blocks: list[str], back: list[Matter]) -> int:
     """Index one past the last story block; END markers and trailing notes go to back matter."""
     j = len(blocks)
@@ -245,6 +260,9 @@ def read_text(data: bytes, path: str) -> Story:
     front: list[Matter] = []
     back: list[Matter] = []
     start, title, authors = _take_front(blocks, declared, front)
+    if title is None and start + 1 < len(blocks) and _looks_like_title(blocks[start], blocks[start + 1]):
+        title = blocks[start]
+        start += 1
     end = _take_back(blocks[start:], back) + start
     summary = next((m.text for m in front if m.kind == "summary"), None)
     return build_story(
