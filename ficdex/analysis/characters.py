@@ -22,7 +22,9 @@ from collections import Counter
 from .. import knowledge
 from ..knowledge import match
 from . import coref
-from .names import Cluster, Name, compatible, find as _find, merge as _merge, parse
+from .names import FIRST_NAME_GENDER, HONORIFICS, NICKNAMES, Cluster, Name, compatible, find as _find, merge as _merge, parse
+
+HONORIFICS_LOWER = set(HONORIFICS)
 from .pipeline import Analysis, register
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -39,6 +41,15 @@ _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
 _VOCATIVE_BEFORE = re.compile(r"(?:[\"“]\s*|,\s*|\b(?:hey|hi|oh|morning|night|thanks|bye|yes|no)\s*,?\s*)$", re.IGNORECASE)
 _VOCATIVE_AFTER = re.compile(r"^\s*[,.!?]")
 _FIRST_PERSON = {"I", "me", "my", "mine", "myself", "Me", "My", "Mine", "Myself"}
+# Where a capitalised word says nothing about being a name: at the start of a
+# sentence, a line or a quotation.
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;]['\"”’)]*\s+|[\"“‘(]\s*|\n\s*|—\s*)$")
+# A lower-case word (an occurrence of it lower case says it is not a name).
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*(?![\w'’-])")
+# Object of a preposition or article: "something by Mozart", "like Elvis".
+_OBJECT_BEFORE = re.compile(
+    r"\b(?:by|of|like|than|about|from|to|with|the|a|an|as|on|in|at|for|into|unlike)\s+$", re.IGNORECASE
+)
 _NARRATOR_NAME = re.compile(r"\b(?:[Mm]y name is|I am|I'm|call me)\s+$")
 
 
@@ -80,13 +91,18 @@ class CharacterStage:
             else:
                 things.append((s, e, alias, ent.label, ent))
         people = sorted(p for p in people if parse(p[2]).key)  # "Mr." alone names no one
+        lower = _lower_words(text)
+        people = [_trim_opening_word(text, p, lower, kb) for p in people]
 
         clusters, mention_cluster = self._cluster(people, active, text)
         self._join_cues(text, people, mention_cluster)
         narrator = self._narrator(text, quotes, people, mention_cluster, clusters, active)
 
-        # Final clusters and their name mentions.
-        names = [(s, e, _find(mention_cluster[i])) for i, (s, e, _) in enumerate(people)]
+        # Final clusters and their name mentions, without the words the
+        # tagger took for names ("Tonight", "Mr. Nice Guy").
+        names_all = [(s, e, _find(mention_cluster[i])) for i, (s, e, _) in enumerate(people)]
+        junk = _not_people(text, people, [c for _, _, c in names_all], lower)
+        names = [n for n in names_all if id(n[2]) not in junk]
         finals = list({id(c): c for _, _, c in names}.values())
         if narrator is not None and _find(narrator) not in finals:
             finals.append(_find(narrator))
@@ -102,6 +118,14 @@ class CharacterStage:
         out = self._output(doc, finals, ids, gender, name_mentions, nominal, pronouns, narr_id)
         doc.inferred["places"], doc.inferred["organizations"] = _things(things)
         doc.scratch["kb_hits"] = match.collect(kb, _sightings(kb, [], things) + out)
+        # Every KB name seen, linked or not ("Katniss" three times in a short
+        # story is evidence of a fandom even when too little to link names).
+        kept = [p for p, (_, _, c) in zip(people, names_all) if id(c) not in junk]
+        seen = match.scan_all(kb, text)
+        sight = [(a, s, e, x) for s, e, a, entries in seen for x in entries]
+        at = {s for s, *_ in seen}
+        sight += [x for x in _sightings(kb, kept, things) if x[1] not in at]
+        doc.scratch["kb_sightings"] = match.collect(kb, sight)
         doc.scratch["kb_active"] = active
         doc.scratch["name_mentions"] = len(name_mentions) + len(things)
         return doc
@@ -307,6 +331,67 @@ class CharacterStage:
                         sightings += [(alias, start, end, entry)] * n
         doc.inferred["characters"] = chars
         return sightings
+
+
+def _lower_words(text: str) -> set[str]:
+    return set(_LOWER_WORD.findall(text))
+
+
+def _sentence_initial(text: str, s: int) -> bool:
+    return bool(_SENTENCE_START.search(text[max(0, s - 12) : s]))
+
+
+def _trim_opening_word(text, person, lower, kb):
+    """"Inevitably Superman would show up": a sentence's first word is
+    capitalised for the sentence, not for the name, when the text also has it
+    lower case (or it is an -ly adverb)."""
+    s, e, surface = person
+    words = surface.split(" ", 1)
+    if len(words) < 2 or not _sentence_initial(text, s) or knowledge.norm(surface) in kb.characters:
+        return person
+    w = words[0]
+    if w.casefold() in HONORIFICS_LOWER or not w[:1].isupper():
+        return person
+    if w.casefold() in lower or (w.endswith("ly") and len(w) > 4):
+        rest = words[1].lstrip()
+        return (s + len(surface) - len(rest), e, rest) if rest[:1].isupper() else person
+    return person
+
+
+def _not_people(text, people, clusters, lower):
+    """Clusters (not linked to the KB) that are ordinary words the tagger
+    called a person, by general rules on how the name is used:
+
+    * every mention opens a sentence and the word occurs lower case too
+      ("Tonight had been a triumph" beside "tonight");
+    * one mention only, opening a sentence, and not a known first name
+      ("Muscles quivered", "Funnier still");
+    * a title before words all found lower case elsewhere, named at most
+      twice ("Mr. Nice Guy");
+    * one mention only, of a one-word name that is no first name, as the
+      object of a preposition ("something by Mozart"): a famous name in
+      passing, not a character.
+    """
+    by: dict[int, list[int]] = {}
+    for i, c in enumerate(clusters):
+        if c.kb is None:
+            by.setdefault(id(c), []).append(i)
+    junk = set()
+    for cid, idx in by.items():
+        parsed = [parse(people[i][2]) for i in idx]
+        initial = [_sentence_initial(text, people[i][0]) for i in idx]
+        single = all(len(n.tokens) == 1 and n.honorific is None for n in parsed)
+        first_name = any(n.key and (n.key[0] in FIRST_NAME_GENDER or n.key[0] in NICKNAMES) for n in parsed)
+        if single and all(initial) and all(n.key[0] in lower for n in parsed):
+            junk.add(cid)
+        elif single and len(idx) == 1 and initial[0] and not first_name:
+            junk.add(cid)
+        elif len(idx) <= 2 and all(n.honorific and all(t in lower for t in n.key) for n in parsed):
+            junk.add(cid)
+        elif (single and len(idx) == 1 and not first_name and people[idx[0]][2][:1].isupper()
+              and _OBJECT_BEFORE.search(text[max(0, people[idx[0]][0] - 10) : people[idx[0]][0]])):
+            junk.add(cid)
+    return junk
 
 
 def _canonical(c: Cluster) -> str:

@@ -59,7 +59,7 @@ def disclaimer_fandoms(kb: knowledge.KnowledgeBase, front_matter) -> dict[str, d
 def infer_fandoms(kb: knowledge.KnowledgeBase, text: str, hits: list[match.Hit], front_matter,
                   mentions: int | None = None) -> list[dict]:
     disclaimed = disclaimer_fandoms(kb, front_matter)
-    scores = match.supported(hits, mentions)
+    scores = match.evident(hits, mentions)
     for key in disclaimed:
         scores[key] = scores.get(key, 0.0) + DISCLAIMER_SCORE
     by_fandom: dict[str, list[match.Hit]] = {}
@@ -109,7 +109,9 @@ class FandomStage:
         self.kb = kb or knowledge.load()
 
     def __call__(self, doc: Analysis) -> Analysis:
-        hits = doc.scratch.get("kb_hits") or []
+        hits = doc.scratch.get("kb_sightings")
+        if hits is None:
+            hits = doc.scratch.get("kb_hits") or []
         doc.inferred["fandoms"] = infer_fandoms(self.kb, doc.story.text, hits, doc.story.front_matter,
                                                 doc.scratch.get("name_mentions"))
         return doc

@@ -141,19 +141,29 @@ def score_category(gold: list[list[str]], pred: list[list[str]] | None) -> dict:
     return {"exact": ratio(exact, len(idx)), "primary": ratio(primary, len(idx)), "n": len(idx)}
 
 
-def fandom_hit(gold: list[str], pred: list[str]) -> bool:
-    """ficdex's top fandom names one of the author's fandoms."""
-    return bool(pred) and any(names.fandoms_match(pred[0], g) for g in gold)
+def fandom_hit(gold: list[str], pred: list[str], families=None) -> bool:
+    """ficdex's top fandom names one of the author's fandoms (strict, by
+    words), or, given `families` (tag -> set of KB fandom keys), lies in the
+    same knowledge-base fandom family as one of them ("Seven Kingdoms
+    Trilogy - Kristin Cashore" ~ "Bitterblue - Kristin Cashore")."""
+    if not pred:
+        return False
+    if any(names.fandoms_match(pred[0], g) for g in gold):
+        return True
+    if families is None:
+        return False
+    fam = families(pred[0])
+    return bool(fam) and any(fam & families(g) for g in gold)
 
 
-def score_fandoms(gold: list[list[str]], pred: list[list[str]] | None, covers=None) -> dict:
+def score_fandoms(gold: list[list[str]], pred: list[list[str]] | None, covers=None, families=None) -> dict:
     idx = [i for i, g in enumerate(gold) if g]
     cov = [i for i in idx if any(covers(f) for f in gold[i])] if covers else None
     out = {"n": len(idx), "n_covered": None if cov is None else len(cov)}
     if pred is None:
         return out | {"accuracy": None, "covered_accuracy": None}
-    acc = ratio(sum(fandom_hit(gold[i], pred[i]) for i in idx), len(idx))
-    covered = None if cov is None else ratio(sum(fandom_hit(gold[i], pred[i]) for i in cov), len(cov))
+    acc = ratio(sum(fandom_hit(gold[i], pred[i], families) for i in idx), len(idx))
+    covered = None if cov is None else ratio(sum(fandom_hit(gold[i], pred[i], families) for i in cov), len(cov))
     return out | {"accuracy": acc, "covered_accuracy": covered}
 
 
@@ -191,12 +201,23 @@ def knowledge_covers():
     return None
 
 
+def knowledge_families():
+    """`ficdex.knowledge.families(tag) -> set of KB fandom keys`, if the
+    knowledge module offers it (the family-aware fandom rule), else None."""
+    try:
+        from .. import knowledge
+    except ImportError:
+        return None
+    fn = getattr(knowledge, "families", None)
+    return fn if callable(fn) else None
+
+
 def _majority(values):
     counts = Counter(values)
     return counts.most_common(1)[0][0] if counts else None
 
 
-def baselines(works: list[dict], covers=None) -> dict:
+def baselines(works: list[dict], covers=None, families=None) -> dict:
     """Majority-class predictions, scored by the same scorers as ficdex."""
     n = len(works)
     g = {k: [w.get(k) or [] for w in works] for k in ("warnings", "category", "fandoms", "relationships", "characters")}
@@ -217,8 +238,10 @@ def baselines(works: list[dict], covers=None) -> dict:
         "warnings": {k: {"precision": v["precision"], "recall": v["recall"]} for k, v in score_warnings(g["warnings"], [warn] * n).items()},
         "category_accuracy": score_category(g["category"], [cat] * n)["exact"],
         "category_primary_accuracy": score_category(g["category"], [cat] * n)["primary"],
-        "fandom_accuracy": score_fandoms(g["fandoms"], [[fandom] if fandom else []] * n)["accuracy"],
-        "fandom_accuracy_covered": score_fandoms(g["fandoms"], [[fandom] if fandom else []] * n, covers)["covered_accuracy"],
+        "fandom_accuracy": score_fandoms(g["fandoms"], [[fandom] if fandom else []] * n, families=families)["accuracy"],
+        "fandom_accuracy_covered": score_fandoms(g["fandoms"], [[fandom] if fandom else []] * n, covers, families)["covered_accuracy"],
+        "fandom_accuracy_strict": score_fandoms(g["fandoms"], [[fandom] if fandom else []] * n)["accuracy"],
+        "fandom_accuracy_covered_strict": score_fandoms(g["fandoms"], [[fandom] if fandom else []] * n, covers)["covered_accuracy"],
         "relationship_top3_recall": score_relationships(g["relationships"], [rels] * n)["top3_recall"],
         "character_recall": score_characters(g["characters"], [chars] * n)["recall"],
     }
@@ -247,7 +270,9 @@ def evaluate_ao3(gold_path: str | Path, *, limit: int | None = None, runner: Eva
     rating = score_rating([w.get("rating") for w in works], column("rating"))
     warnings = score_warnings(gold("warnings"), column("warnings"))
     category = score_category(gold("category"), column("category"))
-    fandoms = score_fandoms(gold("fandoms"), column("fandoms"), covers)
+    families = knowledge_families()
+    fandoms = score_fandoms(gold("fandoms"), column("fandoms"), covers, families)
+    strict = score_fandoms(gold("fandoms"), column("fandoms"), covers)
     rels = score_relationships(gold("relationships"), column("relationships"))
     chars = score_characters(gold("characters"), column("characters"))
     return {
@@ -262,6 +287,8 @@ def evaluate_ao3(gold_path: str | Path, *, limit: int | None = None, runner: Eva
         "relationship_top3_recall": rels["top3_recall"],
         "fandom_accuracy": fandoms["accuracy"],
         "fandom_accuracy_covered": fandoms["covered_accuracy"],
+        "fandom_accuracy_strict": strict["accuracy"],
+        "fandom_accuracy_covered_strict": strict["covered_accuracy"],
         "character_recall": chars["recall"],
         "words_per_second": runner.words_per_second,
         "words": runner.words,
@@ -278,7 +305,7 @@ def evaluate_ao3(gold_path: str | Path, *, limit: int | None = None, runner: Eva
             "character_tags": chars["n"],
         },
         "built": {k: k in built for k in ("rating", "warnings", "category", "fandoms", "relationships", "characters")},
-        "baselines": baselines(works, covers),
+        "baselines": baselines(works, covers, families),
         "notes": runner.notes(),
     }
 
@@ -301,9 +328,14 @@ def print_ao3(result: dict, console) -> None:
     rows += [
         ("category, exact set", result["category_accuracy"], b["category_accuracy"], c["category"], "pct", on["category"]),
         ("category, primary", result["category_primary_accuracy"], b["category_primary_accuracy"], c["category"], "pct", on["category"]),
-        ("fandom (top fandom is the author's)", result["fandom_accuracy"], b["fandom_accuracy"], c["fandoms"], "pct", on["fandoms"]),
+        ("fandom (top fandom is the author's, or its KB family)", result["fandom_accuracy"], b["fandom_accuracy"],
+         c["fandoms"], "pct", on["fandoms"]),
         ("fandom, works the knowledge base covers", result["fandom_accuracy_covered"], b["fandom_accuracy_covered"],
          c["fandoms_covered"], "pct", on["fandoms"] and c["fandoms_covered"] is not None),
+        ("fandom, strict (same words only)", result["fandom_accuracy_strict"], b["fandom_accuracy_strict"],
+         c["fandoms"], "pct", on["fandoms"]),
+        ("fandom, strict, works the KB covers", result["fandom_accuracy_covered_strict"],
+         b["fandom_accuracy_covered_strict"], c["fandoms_covered"], "pct", on["fandoms"] and c["fandoms_covered"] is not None),
         ("first relationship in top 3", result["relationship_top3_recall"], b["relationship_top3_recall"],
          c["relationships"], "pct", on["relationships"]),
         ("character tag recall", result["character_recall"], b["character_recall"], c["character_tags"], "pct", on["characters"]),

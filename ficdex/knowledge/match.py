@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..analysis.names import FIRST_NAME_GENDER, HONORIFICS
 from . import Character, KnowledgeBase, Thing, norm
@@ -129,6 +130,35 @@ def supported(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
     return out
 
 
+# A fandom named in a story (the fandoms stage) needs less than a fandom
+# whose aliases may be linked (above): a score of this much from two KB
+# entries, or one multi-word name, or one distinctive name seen
+# MIN_SINGLE_COUNT times.  Set on the AO3 dev works, where one first name
+# alone ("Ross", "Danny") was as often another fandom as this one.
+MIN_EVIDENT = 2.0
+
+
+def evident(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
+    """Fandoms the story gives evidence of, with their scores: the rule for
+    naming a fandom, looser than `supported` (which gates linking)."""
+    by: dict[str, list[Hit]] = {}
+    for h in hits:
+        by.setdefault(h.fandom, []).append(h)
+    out = {}
+    for fandom, hs in by.items():
+        score = sum(h.score for h in hs)
+        if score < MIN_EVIDENT:
+            continue
+        strong = any(h.weight >= STRONG and " " in h.alias.strip() for h in hs)
+        single = any(h.weight >= DISTINCT and h.count >= MIN_SINGLE_COUNT for h in hs)
+        if not (strong or single or len(hs) >= 2):
+            continue
+        if mentions and sum(h.count for h in hs) < MIN_SHARE * mentions:
+            continue
+        out[fandom] = score
+    return out
+
+
 _PREP = re.compile(
     r"(?:\b(?:on|in|at|the|a|an|this|next|last|every|of|by|until|to|for|from|into|that|since|till)\s+|\d\s*)$",
     re.IGNORECASE,
@@ -154,6 +184,67 @@ def _patterns(kb: KnowledgeBase, fandoms: set[str]):
         return None, table
     alternation = "|".join(re.escape(a) for a in names)
     return re.compile(rf"(?<![\w'’-])(?:{alternation})(?![\w-])"), table
+
+
+# A run of capitalised words, possibly led by "the" ("the Capitol") and
+# joined by small words ("Wayne Manor", "Man of Steel", "T'Challa").
+_RUN = re.compile(
+    r"(?<![\w'’-])(?:[Tt]he\s+)?[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|van|von|du|da|la|le)\s+)*[A-Z][\w'’.-]*)*"
+)
+MAX_ALIAS_WORDS = 6
+
+
+@lru_cache(maxsize=8)
+def _alias_table(kb: KnowledgeBase) -> dict[str, list]:
+    """Every alias of every fandom (exact case) -> the entries bearing it."""
+    table: dict[str, list] = {}
+    for f in kb.fandoms.values():
+        for c in f.characters:
+            for a in c.names:
+                table.setdefault(a, []).append(c)
+        for t in f.places + f.organizations:
+            for a in t.names:
+                table.setdefault(a, []).append(t)
+    return {a: v for a, v in table.items() if len(a) >= 3 or (len(a) >= 2 and not a.isupper())}
+
+
+def scan_all(kb: KnowledgeBase, text: str):
+    """KB names of every fandom in `text` (exact case), found by looking up
+    the sub-runs of each run of capitalised words, longest first:
+    [(start, end, alias, [entries])].  The rules for aliases that are also
+    English words are those of `scan`."""
+    table = _alias_table(kb)
+    out = []
+    for m in _RUN.finditer(text):
+        run = m.group().rstrip(".'’-")
+        base = m.start()
+        spans = [(t.start(), t.end()) for t in re.finditer(r"\S+", run)]
+        i = 0
+        while i < len(spans):
+            for j in range(min(len(spans), i + MAX_ALIAS_WORDS), i, -1):
+                alias = run[spans[i][0] : spans[j - 1][1]]
+                entries = table.get(alias)
+                if entries is None and alias.endswith(("'s", "’s")):
+                    alias = alias[:-2]
+                    entries = table.get(alias)
+                if entries is not None:
+                    s = base + spans[i][0]
+                    if _plausible(text, s, alias, entries):
+                        out.append((s, s + len(alias), alias, entries))
+                    i = j - 1
+                    break
+            i += 1
+    return out
+
+
+def _plausible(text: str, s: int, alias: str, entries) -> bool:
+    if any(isinstance(x, Character) and alias in x.words for x in entries) or (
+        " " not in alias and alias[0].isupper() and alias.casefold() in _ENGLISH
+    ):
+        before = text[max(0, s - 30) : s]
+        if _SENTENCE_START.search(before) or _PREP.search(before):
+            return False
+    return True
 
 
 def scan(kb: KnowledgeBase, text: str, fandoms: set[str], taken: list[tuple[int, int]]):
