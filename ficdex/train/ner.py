@@ -98,7 +98,26 @@ def train_ner(
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         nlp.to_disk(out_dir)
+        prune_strings(out_dir)
     return nlp
+
+
+def prune_strings(model_dir: str | Path) -> int:
+    """Keep in the saved vocabulary only the strings a blank English
+    pipeline has plus the labels.
+
+    spaCy saves every string it met in training, i.e. every word type of
+    the LitBank documents; inference needs none of them (the embeddings
+    hash the words themselves), and ficdex ships no LitBank text, not even
+    as a word list.  Returns how many strings were kept."""
+    import spacy
+
+    path = Path(model_dir) / "vocab" / "strings.json"
+    strings = json.loads(path.read_text(encoding="utf-8"))
+    keep = set(spacy.blank("en").vocab.strings) | set(LABELS)
+    kept = [s for s in strings if s in keep or any(s.endswith("-" + lab) for lab in LABELS)]
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    return len(kept)
 
 
 def _as_docs(litbank_dir, docs) -> list[LitDoc]:
