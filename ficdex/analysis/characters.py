@@ -80,8 +80,14 @@ class CharacterStage:
                 things.append((e["start"], e["end"], surface, e["label"], (kb_things or [None])[0]))
 
         # Which fandoms' names may be linked: those with evidence of their own.
-        sight = _sightings(kb, people, things)
-        active = match.supported(match.collect(kb, sight), len(people) + len(things))
+        # Every KB name in the text counts, tagged or not ("Klaus", "Howl"
+        # the tagger missed): the fandoms named this way are the ones the
+        # fandoms stage reports.
+        seen = match.scan_all(kb, text)
+        at = {s for s, *_ in seen}
+        sight = [(a, s, e, x) for s, e, a, entries in seen for x in entries]
+        sight += [x for x in _sightings(kb, people, things) if x[1] not in at]
+        active = match.evident(match.collect(kb, sight), len(people) + len(things))
         taken = sorted((s, e) for s, e, *_ in people + things)
         for s, e, alias, entries in match.scan(kb, text, set(active), taken):
             ent = entries[0]
@@ -121,9 +127,7 @@ class CharacterStage:
         # Every KB name seen, linked or not ("Katniss" three times in a short
         # story is evidence of a fandom even when too little to link names).
         kept = [p for p, (_, _, c) in zip(people, names_all) if id(c) not in junk]
-        seen = match.scan_all(kb, text)
         sight = [(a, s, e, x) for s, e, a, entries in seen for x in entries]
-        at = {s for s, *_ in seen}
         sight += [x for x in _sightings(kb, kept, things) if x[1] not in at]
         doc.scratch["kb_sightings"] = match.collect(kb, sight)
         doc.scratch["kb_active"] = active
