@@ -324,10 +324,31 @@ def _facets_by_hand(store, q, top=10):
     {"words_from": 1000, "complete": True},
     {"include": {"fandom": ["Nowhere"]}},
 ])
-def test_library_facet_counts_are_exact(lib, kw):
+@pytest.mark.parametrize("via", ["sql", "table"])
+def test_library_facet_counts_are_exact(lib, kw, via, monkeypatch):
+    from ficdex.library import facets
+
+    # Few matches count in SQL; many through the cached tag table: both exact.
+    monkeypatch.setattr(facets, "SQL_LIMIT", 10_000 if via == "sql" else 0)
     q = SearchQuery(**kw)
     assert lib.facet_counts(q) == _facets_by_hand(lib, q)
     assert lib.facet_counts(q, top=1) == _facets_by_hand(lib, q, top=1)
+
+
+def test_library_facet_table_follows_writes(lib, monkeypatch):
+    # The cached tag table is rebuilt when the library changes.
+    from ficdex.library import facets
+
+    monkeypatch.setattr(facets, "SQL_LIMIT", 0)
+    q = SearchQuery(include={"fandom": ["Smallville"]})
+    before = lib.facet_counts(q)
+    assert ("Fluff", 1) in before["freeform"]
+    gen = lib.generation()
+    lib.set_overrides(BARE, apply_override(lib.get(BARE).overrides, "freeform", add=["Fluff"]))
+    assert lib.generation() != gen
+    assert ("Fluff", 2) in lib.facet_counts(q)["freeform"] and lib.facet_counts(q) == _facets_by_hand(lib, q)
+    lib.remove(RAIN)
+    assert lib.facet_counts(q) == _facets_by_hand(lib, q)
 
 
 def test_library_facet_counts_known_answer(lib):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from . import kb
-from .query import SearchQuery, check, is_negative, parse_text
+from .query import And, Not, Or, SearchQuery, check, is_negative, parse_text
 from .store import Hit, SearchResult
 from .tags import TAG_TYPES, canonical, norm
 
@@ -54,7 +54,7 @@ class SearchMixin:
         return (f"EXISTS (SELECT 1 FROM work_tags x WHERE x.work = w.n AND x.kind = ? "
                 f"AND x.tag IN ({marks}))"), [kind, *ids]
 
-    def _plan(self, q: SearchQuery) -> dict | None:
+    def _plan(self, q: SearchQuery, walk: bool = True) -> dict | None:
         """The filters of a search as SQL over `works w`, shared by `search`
         and `facet_counts`; None when an included tag names nothing stored."""
         kind = KIND[q.tags_from]
@@ -78,10 +78,14 @@ class SearchMixin:
         # When the rarest tag still lists far more works than a page shows,
         # walking the sort order's index and stopping after a page beats
         # fetching and sorting them all: "+" keeps SQLite from driving by it.
-        walk_sorted = bool(sizes) and sizes[0] > 20 * (q.offset + q.per_page) and (
+        walk_sorted = walk and bool(sizes) and sizes[0] > 20 * (q.offset + q.per_page) and (
             q.sort != "best" or tree is None)
+        # A full-text match listing fewer works than the rarest tag drives
+        # instead: every included tag becomes a key probe.
+        text_drives = (self.text_can_drive and bool(sizes) and tree is not None and not is_negative(tree)
+                       and not walk_sorted and self._text_count(tree) < sizes[0])
         for i, ids in enumerate(includes):
-            sql, p = self._tag_cond(ids, kind, "include" if i else "drive")
+            sql, p = self._tag_cond(ids, kind, "include" if i or text_drives else "drive")
             where.append(sql.replace("w.n IN", "+w.n IN", 1) if not i and walk_sorted else sql)
             params += p
         excluded = sorted({i for t, names in q.exclude.items() for n in names for i in self._resolve_tag(t, n)})
@@ -123,6 +127,9 @@ class SearchMixin:
         tree, where, params = plan["tree"], list(plan["where"]), list(plan["params"])
         count_where, count_params = plan["match_where"], plan["match_params"]
         join, score = "", None
+        if tree is not None and q.sort == "best" and not is_negative(tree) and self._meta_scores(tree):
+            rows, total = self._ranked(q, plan)
+            return self._hits(q, rows, total)
         if tree is not None:
             scored = q.sort == "best" and not is_negative(tree)
             join, jp, cond, cp, score = self._text_filter(tree, scored)
@@ -148,6 +155,46 @@ class SearchMixin:
             f"SELECT w.n, w.id, w.words, w.complete, w.language, w.added_at, "
             f"{score or 'NULL'} FROM works w {join}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
             params + [q.per_page, q.offset])
+        return self._hits(q, rows, total)
+
+    def _meta_scores(self, tree) -> tuple[str, list] | None:
+        """(SELECT fn, score …, params): the works whose title, tags or
+        summary match a part of the query, with their best-match score; None
+        when the backend ranks in one query instead (`_text_filter`)."""
+        return None
+
+    def _ranked(self, q: SearchQuery, plan: dict) -> tuple[list, int]:
+        """Best match in two tiers, each a query that stops after a page:
+        works scored on their title, tags or summary (a small index), by
+        score then newest; then the works that match only in their text,
+        newest first, by walking the date index.  Neither reads the text
+        index's entry for every match, as a relevance function would."""
+        tree = plan["tree"]
+        sub, sp = self._meta_scores(tree)
+        _, _, mcond, mcp, _ = self._text_filter(tree, False)
+        # A query of one part with no NOT: a title/tags/summary match is a match.
+        implied = not isinstance(tree, And) and not _has_not(tree)
+        where, params = list(plan["where"]), list(plan["params"])
+        meta_where = where + ([] if implied else [mcond])
+        meta_params = params + ([] if implied else mcp)
+        clause = (" WHERE " + " AND ".join(meta_where)) if meta_where else ""
+        cols = "w.n, w.id, w.words, w.complete, w.language, w.added_at"
+        rows = self._all(f"SELECT {cols}, f.score FROM ({sub}) f JOIN works w ON w.n = f.fn{clause} "
+                         f"ORDER BY f.score DESC, w.added_at DESC, w.n DESC LIMIT ? OFFSET ?",
+                         sp + meta_params + [q.per_page, q.offset])
+        total = self._text_count(tree) if not where else self._one(
+            f"SELECT count(*) FROM works w WHERE {' AND '.join(plan['match_where'])}", plan["match_params"])[0]
+        if len(rows) < q.per_page and total > q.offset + len(rows):
+            meta_count = self._one(f"SELECT count(*) FROM ({sub}) f JOIN works w ON w.n = f.fn{clause}",
+                                   sp + meta_params)[0]
+            # "+" keeps the match list from driving, so the date index is walked.
+            text_where = where + [mcond.replace("w.n IN", "+w.n IN", 1), f"w.n NOT IN (SELECT fn FROM ({sub}) s)"]
+            rows += self._all(f"SELECT {cols}, 0 FROM works w WHERE {' AND '.join(text_where)} "
+                              f"ORDER BY w.added_at DESC, w.n DESC LIMIT ? OFFSET ?",
+                              params + mcp + sp + [q.per_page - len(rows), max(0, q.offset - meta_count)])
+        return rows, total
+
+    def _hits(self, q: SearchQuery, rows: list, total: int) -> SearchResult:
         ns = [r[0] for r in rows]
         tags = self._hit_tags(ns)
         names = {n: (t, json.loads(a)) for n, t, a in self._all(
@@ -158,34 +205,48 @@ class SearchMixin:
                     score=None if r[6] is None else round(float(r[6]), 4)) for r in rows]
         return SearchResult(total, q.page, q.per_page, hits)
 
+    # Whether a full-text match list may drive a search (SQLite: its planner
+    # cannot tell how long the list is, so the store decides).
+    text_can_drive = False
     # Collation that orders names by code point, as Python's sort does.
     binary_collation = ""
 
     def facet_counts(self, q: SearchQuery, top: int = 10,
                      types: tuple[str, ...] = TAG_TYPES) -> dict[str, list[tuple[str, int]]]:
         """Per tag type, the `top` effective tags most common among the works
-        `q` matches, with exact counts (ties by name).  One GROUP BY over the
-        tag rows of the matched works; paging and sort are ignored."""
+        `q` matches, with exact counts (ties by name); paging and sort are
+        ignored.  A GROUP BY over the matched works' tag rows when they are
+        few, a count over the cached tag table (`facets`) when they are many."""
+        from . import facets
+
         out: dict[str, list[tuple[str, int]]] = {t: [] for t in types}
-        plan = self._plan(q)
+        plan = self._plan(q, walk=False)
         if plan is None or not types:
             return out
-        marks = ", ".join("?" * len(types))
         if plan["match_where"]:
-            works = f"SELECT w.n FROM works w WHERE {' AND '.join(plan['match_where'])}"
-            cond, params = f"AND wt.work IN ({works})", plan["match_params"]
+            ns = [r[0] for r in self._all(f"SELECT w.n FROM works w WHERE {' AND '.join(plan['match_where'])}",
+                                          plan["match_params"])]
         else:
-            cond, params = "", []
-        c = self.binary_collation
-        rows = self._all(
-            f"SELECT type, name, c FROM (SELECT t.type, t.name, x.c, row_number() OVER "
-            f"(PARTITION BY t.type ORDER BY x.c DESC, t.name{c}) AS r FROM "
-            f"(SELECT wt.tag, count(*) AS c FROM work_tags wt WHERE wt.kind = 0 {cond} GROUP BY wt.tag) x "
-            f"JOIN tags t ON t.id = x.tag WHERE t.type IN ({marks})) y WHERE r <= ? ORDER BY type, r",
-            list(params) + list(types) + [top])
-        for t, name, n in rows:
-            out[t].append((name, n))
-        return out
+            ns = None  # every work
+        if ns is not None and len(ns) <= facets.SQL_LIMIT:
+            if not ns:
+                return out
+            c = self.binary_collation
+            rows = self._all(
+                f"SELECT type, name, c FROM (SELECT t.type, t.name, x.c, row_number() OVER "
+                f"(PARTITION BY t.type ORDER BY x.c DESC, t.name{c}) AS r FROM "
+                f"(SELECT wt.tag, count(*) AS c FROM work_tags wt WHERE wt.kind = 0 "
+                f"AND wt.work IN ({', '.join('?' * len(ns))}) GROUP BY wt.tag) x "
+                f"JOIN tags t ON t.id = x.tag WHERE t.type IN ({', '.join('?' * len(types))})) y "
+                f"WHERE r <= ? ORDER BY type, r", ns + list(types) + [top])
+            for t, name, n in rows:
+                out[t].append((name, n))
+            return out
+        import numpy as np
+
+        table = facets.table(self, self.generation())
+        counts = table.counts(np.array(ns, dtype=np.int64) if ns is not None else np.arange(len(table.offsets) - 1))
+        return table.top(counts, types, top)
 
     def _count_tags(self, includes: list[list[int]], excluded: list[int], kind: int) -> int:
         """A count from the tag index alone, for searches made only of tags:
@@ -218,3 +279,11 @@ class SearchMixin:
             f"WHERE wt.kind = 0 AND wt.work IN ({', '.join('?' * len(ns))}) ORDER BY wt.work, wt.pos", ns):
             out[n][t].append(name)
         return out
+
+
+def _has_not(node) -> bool:
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, (And, Or)):
+        return any(_has_not(i) for i in node.items)
+    return False

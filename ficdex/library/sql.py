@@ -91,6 +91,11 @@ class SQLStore(SearchMixin, Store):
                 self._do("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(version),))
 
+    def generation(self) -> str:
+        """Changes with every committed write, by any process."""
+        row = self._one("SELECT value FROM meta WHERE key = 'generation'")
+        return row[0] if row else "0"
+
     def schema_version(self) -> int:
         row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
         return int(row[0]) if row else 0
@@ -108,6 +113,10 @@ class SQLStore(SearchMixin, Store):
         try:
             with self._tx():
                 yield
+                # Every write moves the library's generation on, so caches
+                # in any process (facet counts) know to refresh.
+                self._do("INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+                         "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
         except BaseException:
             # Tag ids and aliases written inside a rolled-back transaction do not exist.
             self._tag_ids.clear()

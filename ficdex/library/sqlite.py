@@ -76,6 +76,7 @@ SCHEMA_V2 = [
 
 class SQLiteStore(SQLStore):
     MIGRATIONS = [(1, SCHEMA_V1), (2, SCHEMA_V2)]
+    text_can_drive = True
 
     def __init__(self, path: Path):
         super().__init__()
@@ -136,13 +137,16 @@ class SQLiteStore(SQLStore):
         expr = render_fts5(tree)
         cond = "w.n IN (SELECT rowid FROM works_fts WHERE works_fts MATCH ?)"
         if scored:
-            exprs = [f"{{{col}}} : {render_fts5(part)}" for part in scored_parts(tree) for col, _ in _FIELD_WEIGHTS]
-            weights = [wt for _ in scored_parts(tree) for _, wt in _FIELD_WEIGHTS]
-            parts = " UNION ALL ".join(f"SELECT rowid AS fn, {wt} AS wt FROM works_meta_fts WHERE works_meta_fts "
-                                       "MATCH ?" for wt in weights)
-            join = f"LEFT JOIN (SELECT fn, sum(wt) AS score FROM ({parts}) GROUP BY fn) f ON f.fn = w.n"
-            return join, exprs, cond, [expr], "coalesce(f.score, 0)"
+            sub, exprs = self._meta_scores(tree)
+            return f"LEFT JOIN ({sub}) f ON f.fn = w.n", exprs, cond, [expr], "coalesce(f.score, 0)"
         return "", [], cond, [expr], None
+
+    def _meta_scores(self, tree):
+        exprs = [f"{{{col}}} : {render_fts5(part)}" for part in scored_parts(tree) for col, _ in _FIELD_WEIGHTS]
+        weights = [wt for _ in scored_parts(tree) for _, wt in _FIELD_WEIGHTS]
+        parts = " UNION ALL ".join(f"SELECT rowid AS fn, {wt} AS wt FROM works_meta_fts WHERE works_meta_fts "
+                                   "MATCH ?" for wt in weights)
+        return f"SELECT fn, sum(wt) AS score FROM ({parts}) GROUP BY fn", exprs
 
     def _text_count(self, tree):
         return self._one("SELECT count(*) FROM works_fts WHERE works_fts MATCH ?", (render_fts5(tree),))[0]
