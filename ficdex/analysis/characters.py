@@ -370,8 +370,8 @@ def _not_people(text, people, clusters, lower):
       ("Tonight had been a triumph" beside "tonight");
     * one mention only, opening a sentence, and not a known first name
       ("Muscles quivered", "Funnier still");
-    * a title before words all found lower case elsewhere, named at most
-      twice ("Mr. Nice Guy");
+    * a title before two or more words all found lower case elsewhere,
+      named at most twice ("Mr. Nice Guy");
     * one mention only, of a one-word name that is no first name, as the
       object of a preposition ("something by Mozart"): a famous name in
       passing, not a character.
@@ -390,7 +390,7 @@ def _not_people(text, people, clusters, lower):
             junk.add(cid)
         elif single and len(idx) == 1 and initial[0] and not first_name:
             junk.add(cid)
-        elif len(idx) <= 2 and all(n.honorific and all(t in lower for t in n.key) for n in parsed):
+        elif len(idx) <= 2 and all(n.honorific and len(n.key) > 1 and all(t in lower for t in n.key) for n in parsed):
             junk.add(cid)
         elif (single and len(idx) == 1 and not first_name and people[idx[0]][2][:1].isupper()
               and _OBJECT_BEFORE.search(text[max(0, people[idx[0]][0] - 10) : people[idx[0]][0]])):

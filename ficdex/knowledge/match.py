@@ -136,6 +136,8 @@ def supported(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
 # MIN_SINGLE_COUNT times.  Set on the AO3 dev works, where one first name
 # alone ("Ross", "Danny") was as often another fandom as this one.
 MIN_EVIDENT = 2.0
+MIN_SHARE_ANY = 0.15
+LONG_STORY = 300  # name mentions
 
 
 def evident(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
@@ -153,7 +155,16 @@ def evident(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
         single = any(h.weight >= DISTINCT and h.count >= MIN_SINGLE_COUNT for h in hs)
         if not (strong or single or len(hs) >= 2):
             continue
-        if mentions and sum(h.count for h in hs) < MIN_SHARE * mentions:
+        # A long text names many people: one name of the cast, however
+        # often ("Fanny", "Robin"), is a namesake, not the fandom.
+        if mentions and mentions >= LONG_STORY and sum(h.weight >= DISTINCT for h in hs) < 2:
+            continue
+        # A fair share of the story's names: distinctive ones at least
+        # MIN_SHARE of them, or all of the fandom's names MIN_SHARE_ANY (a
+        # novel that says "Harry" and "Martha" a hundred times among
+        # thousands of names is no fan fiction).
+        if mentions and (sum(h.count for h in hs if h.weight >= DISTINCT) < MIN_SHARE * mentions
+                         and sum(h.count for h in hs) < MIN_SHARE_ANY * mentions):
             continue
         out[fandom] = score
     return out
