@@ -208,3 +208,13 @@ def test_unnamed_narrator_of_a_known_fandom_is_its_canon_narrator():
     doc = run(tagged(text, dict.fromkeys(["Peeta Mellark", "Peeta", "Katniss", "Haymitch"], "PER")), knowledge.load())
     katniss = by_name(doc)["Katniss Everdeen"]
     assert katniss["aliases"]["I"] >= 5 and katniss["aliases"]["Katniss"] == 1
+
+
+def test_words_the_tagger_calls_people_are_dropped():
+    text = ("Anna Vale came home late. Tonight had been long, and tonight she wanted sleep. Muscles aching, "
+            "Anna sat down. She hummed something by Mozart. Mr. Nice Guy was gone; she was not nice and no guy "
+            "would say so. Inevitably Anna smiled.")
+    doc = run(tagged(text, dict.fromkeys(["Anna Vale", "Tonight", "Muscles", "Anna", "Mozart", "Mr. Nice Guy",
+                                          "Inevitably Anna"], "PER")))
+    assert list(by_name(doc)) == ["Anna Vale"]
+    assert by_name(doc)["Anna Vale"]["aliases"]["Anna"] == 2

@@ -54,3 +54,8 @@ def test_shared_cast_is_one_fandom_and_a_crossover_is_two():
                   ["Clark Kent", "Smallville", "Lex Luthor", "Chloe Sullivan", "Bruce Wayne", "Gotham",
                    "Alfred Pennyworth"])
     assert set(tags(two)) == {"Smallville", "Batman - All Media Types"}
+
+
+def test_names_the_tagger_missed_still_count():
+    doc = analyse("Katniss drew her bow while Peeta watched.", [])
+    assert tags(doc) == ["Hunger Games Trilogy - Suzanne Collins"]
