@@ -116,7 +116,11 @@ class SearchMixin:
             match_params += cp
         only_tags = (tree is None and q.words_from is None and q.words_to is None and q.complete is None
                      and not q.language and q.crossover is None)
+        # Only tag conditions: they read no column of `works` but `n`.
+        tags_only = (q.words_from is None and q.words_to is None and q.complete is None and not q.language
+                     and q.crossover is None)
         return {"kind": kind, "includes": includes, "excluded": excluded, "tree": tree, "where": where,
+                "tags_only": tags_only,
                 "params": params, "match_where": match_where, "match_params": match_params,
                 "only_tags": only_tags}
 
@@ -145,7 +149,9 @@ class SearchMixin:
         else:
             total = self._one(f"SELECT count(*) FROM works w{count_clause}", count_params)[0]
         order = {
-            "best": f"{score} DESC, w.added_at DESC, w.n DESC" if score else "w.added_at DESC, w.n DESC",
+            # Equal scores: newest first, by insertion order (`n` grows with
+            # `added_at`), which needs no row of `works` to compare.
+            "best": f"{score} DESC, w.n DESC" if score else "w.added_at DESC, w.n DESC",
             "title": "w.title_sort, w.n",
             "author": "w.author_sort, w.title_sort, w.n",
             "words": "w.words DESC, w.n",
@@ -166,8 +172,8 @@ class SearchMixin:
     def _ranked(self, q: SearchQuery, plan: dict) -> tuple[list, int]:
         """Best match in two tiers, each a query that stops after a page:
         works scored on their title, tags or summary (a small index), by
-        score then newest; then the works that match only in their text,
-        newest first, by walking the date index.  Neither reads the text
+        score then newest (insertion order); then the works that match only
+        in their text, newest first, walking the table backwards.  Neither reads the text
         index's entry for every match, as a relevance function would."""
         tree = plan["tree"]
         sub, sp = self._meta_scores(tree)
@@ -179,18 +185,30 @@ class SearchMixin:
         meta_params = params + ([] if implied else mcp)
         clause = (" WHERE " + " AND ".join(meta_where)) if meta_where else ""
         cols = "w.n, w.id, w.words, w.complete, w.language, w.added_at"
-        rows = self._all(f"SELECT {cols}, f.score FROM ({sub}) f JOIN works w ON w.n = f.fn{clause} "
-                         f"ORDER BY f.score DESC, w.added_at DESC, w.n DESC LIMIT ? OFFSET ?",
-                         sp + meta_params + [q.per_page, q.offset])
+        if meta_where and plan["tags_only"]:
+            # Tag probes read only the work number: rank the small index's
+            # rows, and read `works` for the page alone.
+            fwhere = " AND ".join(meta_where).replace("w.n", "s.fn")
+            rows = self._all(f"SELECT {cols}, f.score FROM (SELECT fn, score FROM ({sub}) s WHERE {fwhere} "
+                             f"ORDER BY score DESC, fn DESC LIMIT ? OFFSET ?) f JOIN works w ON w.n = f.fn "
+                             f"ORDER BY f.score DESC, f.fn DESC", sp + meta_params + [q.per_page, q.offset])
+        elif meta_where:
+            rows = self._all(f"SELECT {cols}, f.score FROM ({sub}) f JOIN works w ON w.n = f.fn{clause} "
+                             f"ORDER BY f.score DESC, f.fn DESC LIMIT ? OFFSET ?",
+                             sp + meta_params + [q.per_page, q.offset])
+        else:  # nothing to check per work: the page comes from the small index alone
+            rows = self._all(f"SELECT {cols}, f.score FROM (SELECT fn, score FROM ({sub}) s ORDER BY score DESC, "
+                             f"fn DESC LIMIT ? OFFSET ?) f JOIN works w ON w.n = f.fn ORDER BY f.score DESC, f.fn DESC",
+                             sp + [q.per_page, q.offset])
         total = self._text_count(tree) if not where else self._one(
             f"SELECT count(*) FROM works w WHERE {' AND '.join(plan['match_where'])}", plan["match_params"])[0]
         if len(rows) < q.per_page and total > q.offset + len(rows):
             meta_count = self._one(f"SELECT count(*) FROM ({sub}) f JOIN works w ON w.n = f.fn{clause}",
                                    sp + meta_params)[0]
-            # "+" keeps the match list from driving, so the date index is walked.
+            # "+" keeps the match list from driving, so the table is walked newest first.
             text_where = where + [mcond.replace("w.n IN", "+w.n IN", 1), f"w.n NOT IN (SELECT fn FROM ({sub}) s)"]
             rows += self._all(f"SELECT {cols}, 0 FROM works w WHERE {' AND '.join(text_where)} "
-                              f"ORDER BY w.added_at DESC, w.n DESC LIMIT ? OFFSET ?",
+                              f"ORDER BY w.n DESC LIMIT ? OFFSET ?",
                               params + mcp + sp + [q.per_page - len(rows), max(0, q.offset - meta_count)])
         return rows, total
 
