@@ -40,7 +40,8 @@ def load_model(path: Path = MODEL_PATH) -> dict | None:
     key = str(path)
     if key not in _model_cache:
         try:
-            _model_cache[key] = json.loads(path.read_text())["weights"]
+            got = json.loads(path.read_text())
+            _model_cache[key] = {"weights": got["weights"], "protect": got.get("protect", [])}
         except (OSError, ValueError, KeyError):
             _model_cache[key] = None
     return _model_cache[key]
@@ -231,9 +232,11 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
     return result
 
 
-def rerank(feats, out, weights: dict) -> None:
+def rerank(feats, out, model: dict) -> None:
     """Give each quote its best-scoring candidate; the rule says whether the
-    model kept the sieve's answer ("<rule>") or changed it ("ranked")."""
+    model kept the sieve's answer ("<rule>") or changed it ("ranked").  An
+    answer of a rule in `model["protect"]` is kept (the ranker only scores it)."""
+    weights, protect = model["weights"], set(model.get("protect") or ())
     for i, cands, rows in feats:
         scores = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in rows]
         top = max(scores)
@@ -241,6 +244,10 @@ def rerank(feats, out, weights: dict) -> None:
         best = scores.index(top)
         c = cands[best]
         r = out[i]
+        if r["speaker"] and _rule_key(r) in protect:
+            k = cands.index(r["speaker"]) if r["speaker"] in cands else None
+            r["_p"] = math.exp(scores[k] - top) / z if k is not None else None
+            continue
         if c != r["speaker"]:
             r.update(speaker=c, rule="ranked")
             if r.get("addressee") == c:
