@@ -98,6 +98,12 @@ class PostgresStore(SQLStore):
             self.conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as e:
             raise LibraryError(f"cannot connect: {' '.join(str(e).split())}", _safe(url)) from e
+        # The planner's default page cost is for spinning disks: with it, a
+        # common word (28% of works) is matched by reading and de-TOASTing
+        # every work's tsvector (~1 s at 100,000 works) instead of the GIN
+        # index's bitmap (~0.15 s).  JIT only adds start-up time here.
+        self._do("SET random_page_cost = 1.1")
+        self._do("SET jit = off")
         has_meta = self._one("SELECT to_regclass('meta') IS NOT NULL")[0]
         self._migrate(self.schema_version() if has_meta else 0)
 
