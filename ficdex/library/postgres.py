@@ -68,6 +68,7 @@ SCHEMA_V2 = [
         setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
         setweight(to_tsvector('english', tags), 'B') ||
         setweight(to_tsvector('english', coalesce(summary, '')), 'C')) STORED""",
+    "CREATE INDEX work_data_meta_tsv ON work_data USING GIN (meta_tsv)",
 ]
 
 # Best match, as in SQLite: each scored part of the query adds 4 for a match
@@ -144,6 +145,13 @@ class PostgresStore(SQLStore):
             join = f"JOIN work_data d ON d.n = w.n CROSS JOIN (SELECT {sql} AS q{cols}) tq"
             return join, params + [v for _, p in parts for v in p], "d.tsv @@ tq.q", [], _score(len(parts))
         return "", [], f"w.n IN (SELECT n FROM work_data WHERE tsv @@ {sql})", params, None
+
+    def _meta_scores(self, tree):
+        parts = [render_tsquery(p) for p in scored_parts(tree)]
+        cols = ", ".join(f"{p_sql} AS q{i}" for i, (p_sql, _) in enumerate(parts))
+        any_part = " OR ".join(f"d.meta_tsv @@ tq.q{i}" for i in range(len(parts)))
+        return (f"SELECT d.n AS fn, {_score(len(parts))} AS score FROM work_data d CROSS JOIN (SELECT {cols}) tq "
+                f"WHERE {any_part}"), [v for _, p in parts for v in p]
 
     def _text_count(self, tree):
         sql, params = render_tsquery(tree)
