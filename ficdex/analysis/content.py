@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
@@ -96,6 +98,22 @@ def features(sig: Signals) -> dict[str, float]:
     return out
 
 
+_WORD = re.compile(r"[a-z]+")
+
+
+def bag(text: str) -> dict[str, float]:
+    """The bag of words the rating model reads beside the lexicon signals:
+    lower-cased letter runs, weight 1 + log(count), scaled to unit length over
+    all the story's words (so the shipped vocabulary can be trimmed without
+    changing the scale)."""
+    counts = Counter(_WORD.findall(text.lower()))
+    if not counts:
+        return {}
+    vals = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vals.values()))
+    return {t: v / norm for t, v in vals.items()}
+
+
 def story_paragraphs(story) -> list[tuple[int, int]]:
     return [(p.start, p.end) for p in story.paragraphs()] or [(0, len(story.text))]
 
@@ -112,6 +130,8 @@ class RatingModel:
         self.mean, self.scale = data["mean"], data["scale"]
         self.levels: list[dict] = data["levels"]  # [{"w": [...], "b": float}] for >=Teen, >=Mature, >=Explicit
         self.thresholds: list[float] = data["thresholds"]
+        # word -> its weight at each level ("at least Teen / Mature / Explicit")
+        self.vocab: dict[str, list[float]] = data.get("vocab") or {}
 
     @classmethod
     def load(cls, path=None) -> "RatingModel":
@@ -129,11 +149,18 @@ class RatingModel:
     def standardize(self, feats: dict[str, float]) -> list[float]:
         return [(feats[n] - m) / s for n, m, s in zip(self.names, self.mean, self.scale)]
 
-    def cumulative(self, feats: dict[str, float]) -> list[float]:
+    def cumulative(self, feats: dict[str, float], words: dict[str, float] | None = None) -> list[float]:
         z = self.standardize(feats)
+        from_words = [0.0] * len(self.levels)
+        if words and self.vocab:
+            for t, v in words.items():
+                ws = self.vocab.get(t)
+                if ws is not None:
+                    for k, w in enumerate(ws):
+                        from_words[k] += w * v
         probs, prev = [], 1.0
-        for lv in self.levels:
-            t = lv["b"] + sum(w * x for w, x in zip(lv["w"], z))
+        for lv, extra in zip(self.levels, from_words):
+            t = lv["b"] + extra + sum(w * x for w, x in zip(lv["w"], z))
             p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, t))))
             prev = min(prev, p)  # "at least Explicit" can never beat "at least Mature"
             probs.append(prev)
@@ -274,18 +301,50 @@ def additional_tags(sig: Signals, rating: int, warned: set[str]) -> list[dict]:
 
 # ---- the stage ----------------------------------------------------------------
 
+def word_passages(sig: Signals, weights: dict[str, float], label: str, words: int = 6, limit: int = 2) -> list[dict]:
+    """Passages holding the words that moved the learned model most toward the
+    rating given (`weights`: word -> contribution, positive only); one excerpt
+    per paragraph, the paragraphs with most weight first."""
+    top = sorted(weights, key=lambda t: (-weights[t], t))[:words]
+    if not top:
+        return []
+    rx = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, top)) + r")(?![a-z])", re.I)
+    starts = [a for a, _ in sig.paragraphs]
+    per: dict[int, list[tuple[int, int, float]]] = {}
+    for m in rx.finditer(sig.text):
+        p = max(0, bisect_right(starts, m.start()) - 1)
+        per.setdefault(p, []).append((m.start(), m.end(), weights[m.group().lower()]))
+    ranked = sorted(per.items(), key=lambda kv: (-sum(h[2] for h in kv[1]), kv[0]))[:limit]
+    out = []
+    for p, spans in sorted(ranked):
+        s, e, _w = max(spans, key=lambda h: sum(o[2] for o in spans if abs(h[0] - o[0]) < 100))
+        ev = excerpt(sig.text, s, e, sig.paragraphs[p])
+        inside = [sig.text[a:b].lower() for a, b, _ in spans if a >= ev["start"] and b <= ev["end"]]
+        ev["why"] = f"words the model weighs toward {label}: " + ", ".join(dict.fromkeys(inside))
+        out.append(ev)
+    return out
+
+
 def rate(sig: Signals, model: RatingModel) -> dict:
     feats = features(sig)
-    cum = model.cumulative(feats)
+    words = bag(sig.text) if model.vocab else None
+    cum = model.cumulative(feats, words)
     level = max(model.decide(cum), floor_level(sig.block_max("sex_explicit")))
     probs = class_probs(cum)
-    # Evidence: the paragraphs whose hits most raised the score of the level
-    # given, each hit weighted by what it is worth to that level's model.
+    # Evidence: the paragraphs whose lexicon hits most raised the score of the
+    # level given (each hit weighted by what it is worth to that level's
+    # model), then the passages holding the words that pushed the learned
+    # model toward it (for General: away from "at least Teen").
     cats = {c: w for c, w in model.category_weights(level).items() if w > 0 and sig.count(c)}
+    evidence = best_passages(sig, cats) if cats else []
+    if words:
+        k, sign = (level - 1, 1.0) if level else (0, -1.0)
+        pull = {t: sign * model.vocab[t][k] * v for t, v in words.items() if t in model.vocab}
+        evidence += word_passages(sig, {t: c for t, c in pull.items() if c > 0}, RATINGS[level])
     return {
         "tag": RATINGS[level],
         "confidence": round(probs[level], 3),
-        "evidence": best_passages(sig, cats) if cats else [],
+        "evidence": evidence,
         "scores": {
             "probabilities": {r: round(p, 3) for r, p in zip(RATINGS, probs)},
             "signals": {c: {"count": sig.count(c), "per_1k": round(1000.0 * sig.count(c) / sig.words, 2),

@@ -12,7 +12,15 @@ The model is three L2-regularised logistic regressions ("at least Teen",
 Decision thresholds are chosen on out-of-fold probabilities *inside* the
 training data, trading exact accuracy for the recall a reader needs (missing
 an Explicit work, or calling a Mature one General, costs far more than
-over-rating a Teen one).
+over-rating a Teen one).  The threshold grid reaches down to 0.01, because
+the Explicit recall goal needs "at least Explicit" probabilities of 0.01-0.02
+to count.  Every run prints a trade-off table: the same cross-validation at
+several penalty weights, so the operating point shipped is a visible choice.
+
+`--bag` adds a bag of words (1 + log count, unit length) beside the lexicon
+features, fitted in the dual (n x n Newton) and trimmed to the TOP_K words of
+largest weight, then refitted; the stage reads it if the model file carries a
+"vocab".  It was measured and does not ship (docs/content.md).
 """
 
 from __future__ import annotations
@@ -26,13 +34,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.content import RATINGS, RatingModel, features, floor_level, signals
+from ..analysis.content import RATINGS, RatingModel, bag, features, floor_level, signals
 from ..model import RawChapter, Source, build_story
 
 FOLDS = 5
 SEED = 20240605
-L2 = 3.0
-GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
+L2 = 3.0        # lexicon-only model
+L2_BOW = 0.1    # lexicon + bag of words (sklearn's C = 10)
+LEXW = 0.1      # lexicon features' scale beside the bag (a smaller scale = a stronger penalty)
+MIN_DF = 3      # a word must occur in this many training works
+TOP_K = 3000    # words shipped (largest weight at any level)
+GRID = np.round(np.concatenate([[0.01, 0.02, 0.03], np.arange(0.05, 0.96, 0.05)]), 2)
 # How much one point of shortfall against a goal costs, in points of accuracy.
 # The goals cannot all be met from the text (CV, ao3-dev): pushing Mature/
 # Explicit-as-General to 2% drags accuracy to ~0.45, and Explicit recall
@@ -86,22 +98,106 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float | None = None) -> tuple
     return w[:-1], float(w[-1])
 
 
-def fit_levels(X: np.ndarray, y: np.ndarray) -> dict:
+def _dual_loss(K: np.ndarray, a: np.ndarray, b: float, y: np.ndarray, lam: float) -> float:
+    f = K @ a + b
+    return float(np.logaddexp(0.0, -(2 * y - 1) * f).sum() + 0.5 * lam * a @ K @ a)
+
+
+def fit_dual(K: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, float]:
+    """L2 logistic regression from the Gram matrix K = A A^T (the weights are
+    A^T a): with ~1,000 works and ~10,000 words, Newton's method is cheap in
+    the n x n dual and impossible in the d x d primal.  Damped Newton."""
+    n = len(y)
+    a, b = np.zeros(n), 0.0
+    M = np.empty((n + 1, n + 1))
+    loss = _dual_loss(K, a, b, y, lam)
+    for _ in range(40):
+        p = 1.0 / (1.0 + np.exp(-np.clip(K @ a + b, -30, 30)))
+        W = p * (1 - p) + 1e-10
+        M[:n, :n] = W[:, None] * K
+        M[:n, :n].flat[:: n + 1] += lam
+        M[:n, n] = W
+        M[n, :n] = W @ K
+        M[n, n] = W.sum()
+        step = np.linalg.solve(M, np.append(p - y + lam * a, (p - y).sum()))
+        t = 1.0
+        while t > 1e-4:
+            a2, b2 = a - t * step[:n], b - t * step[n]
+            new = _dual_loss(K, a2, b2, y, lam)
+            if new <= loss + 1e-12:
+                break
+            t /= 2
+        a, b, done = a2, b2, loss - new < 1e-8 * max(1.0, loss)
+        loss = new
+        if done:
+            break
+    return a, float(b)
+
+
+# ---- the bag of words ---------------------------------------------------------------
+
+def doc_bags(texts: list[str]) -> list[dict[str, float]]:
+    return [bag(t) for t in texts]
+
+
+def bag_matrix(bags: list[dict[str, float]], vocab: list[str]) -> np.ndarray:
+    index = {t: i for i, t in enumerate(vocab)}
+    B = np.zeros((len(bags), len(vocab)))
+    for r, b in enumerate(bags):
+        for t, v in b.items():
+            j = index.get(t)
+            if j is not None:
+                B[r, j] = v
+    return B
+
+
+def fit_levels(X: np.ndarray, y: np.ndarray, bags: list[dict[str, float]] | None = None,
+               top_k: int = TOP_K) -> dict:
+    """Cumulative models "at least Teen / Mature / Explicit".  Without bags:
+    the lexicon features alone (primal Newton).  With bags: lexicon features
+    (scaled by LEXW) beside the bag of words, fitted in the dual, then the
+    vocabulary trimmed to the `top_k` words with the largest weight at any
+    level and the model refitted on those, so what ships is what was scored."""
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale < 1e-9] = 1.0
     Z = (X - mean) / scale
-    levels = []
-    for k in range(1, len(RATINGS)):
-        w, b = fit_logistic(Z, (y >= k).astype(float))
-        levels.append({"w": [round(float(v), 5) for v in w], "b": round(b, 5)})
-    return {"mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale], "levels": levels}
+    params = {"mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale]}
+    if bags is None:
+        levels = []
+        for k in range(1, len(RATINGS)):
+            w, b = fit_logistic(Z, (y >= k).astype(float))
+            levels.append({"w": [round(float(v), 5) for v in w], "b": round(b, 5)})
+        return params | {"levels": levels}
+    df: dict[str, int] = {}
+    for b in bags:
+        for t in b:
+            df[t] = df.get(t, 0) + 1
+    vocab = sorted(t for t, n in df.items() if n >= MIN_DF)
+    for trim in (True, False):
+        A = np.hstack([LEXW * Z, bag_matrix(bags, vocab)])
+        K = A @ A.T
+        fits = [fit_dual(K, (y >= k).astype(float), L2_BOW) for k in range(1, len(RATINGS))]
+        W = np.column_stack([A.T @ a for a, _ in fits])  # (features, levels)
+        if trim and len(vocab) > top_k:
+            keep = np.argsort(-np.abs(W[Z.shape[1]:]).max(axis=1), kind="stable")[:top_k]
+            vocab = sorted(vocab[i] for i in keep)
+        else:
+            break
+    nz = Z.shape[1]
+    params["levels"] = [{"w": [round(float(LEXW * v), 5) for v in W[:nz, k]], "b": round(fits[k][1], 5)}
+                        for k in range(len(fits))]
+    params["vocab"] = {t: [round(float(v), 4) for v in W[nz + i]] for i, t in enumerate(vocab)}
+    return params
 
 
-def cumulative(params: dict, X: np.ndarray) -> np.ndarray:
+def cumulative(params: dict, X: np.ndarray, bags: list[dict[str, float]] | None = None) -> np.ndarray:
     Z = (X - np.array(params["mean"])) / np.array(params["scale"])
-    cum = np.column_stack([1.0 / (1.0 + np.exp(-np.clip(Z @ np.array(lv["w"]) + lv["b"], -30, 30)))
-                           for lv in params["levels"]])
+    logit = np.column_stack([Z @ np.array(lv["w"]) + lv["b"] for lv in params["levels"]])
+    if bags is not None and params.get("vocab"):
+        vocab = list(params["vocab"])
+        logit = logit + bag_matrix(bags, vocab) @ np.array([params["vocab"][t] for t in vocab])
+    cum = 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
     return np.minimum.accumulate(cum, axis=1)
 
 
@@ -134,17 +230,19 @@ def rating_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
     }
 
 
-def choose_thresholds(y: np.ndarray, cum: np.ndarray, floors: np.ndarray | int = 0) -> list[float]:
+def choose_thresholds(y: np.ndarray, cum: np.ndarray, floors: np.ndarray | int = 0,
+                      explicit_weight: float | None = None, general_weight: float | None = None) -> list[float]:
     """Maximise exact accuracy, less penalties for falling short of the goals
     (Explicit recall 0.95; at most 2% of Mature/Explicit rated General)."""
+    ew = EXPLICIT_WEIGHT if explicit_weight is None else explicit_weight
+    gw = GENERAL_WEIGHT if general_weight is None else general_weight
     best, best_t = -1e9, [0.5, 0.5, 0.5]
     explicit, mature_up = y == 3, y >= 2
     for t in product(GRID, GRID, GRID):
         pred = np.maximum(decide(cum, t), floors)
         recall = (pred[explicit] == 3).mean() if explicit.any() else 1.0
         as_general = (pred[mature_up] == 0).mean() if mature_up.any() else 0.0
-        score = ((pred == y).mean() - EXPLICIT_WEIGHT * max(0.0, 0.95 - recall)
-                 - GENERAL_WEIGHT * max(0.0, as_general - 0.02))
+        score = (pred == y).mean() - ew * max(0.0, 0.95 - recall) - gw * max(0.0, as_general - 0.02)
         if score > best + 1e-12:
             best, best_t = score, [float(v) for v in t]
     return best_t
@@ -163,34 +261,83 @@ def stratified_folds(y: np.ndarray, k: int = FOLDS, seed: int = SEED) -> np.ndar
     return fold
 
 
-def train(X: np.ndarray, y: np.ndarray) -> dict:
-    """Fit on all of X; thresholds from inner out-of-fold probabilities."""
+def _floors(X: np.ndarray) -> np.ndarray:
+    return decide(np.zeros((len(X), 3)), [1, 1, 1], X)
+
+
+def inner_oof(X: np.ndarray, y: np.ndarray, bags: list | None = None) -> np.ndarray:
+    """Out-of-fold cumulative probabilities inside the training data, for thresholds."""
     inner = stratified_folds(y, seed=SEED + 1)
     oof = np.zeros((len(y), 3))
     for f in range(FOLDS):
         tr = inner != f
-        oof[~tr] = cumulative(fit_levels(X[tr], y[tr]), X[~tr])
-    params = fit_levels(X, y)
-    params["thresholds"] = choose_thresholds(y, oof, decide(np.zeros((len(y), 3)), [1, 1, 1], X))
+        sub = None if bags is None else [b for b, t in zip(bags, tr) if t]
+        held = None if bags is None else [b for b, t in zip(bags, tr) if not t]
+        oof[~tr] = cumulative(fit_levels(X[tr], y[tr], sub), X[~tr], held)
+    return oof
+
+
+def train(X: np.ndarray, y: np.ndarray, bags: list | None = None, oof: np.ndarray | None = None) -> dict:
+    """Fit on all of X (and the bags); thresholds from inner out-of-fold probabilities."""
+    if oof is None:
+        oof = inner_oof(X, y, bags)
+    params = fit_levels(X, y, bags)
+    params["thresholds"] = choose_thresholds(y, oof, _floors(X))
     return params
 
 
-def cross_validate(X: np.ndarray, y: np.ndarray, log=print) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """Out-of-fold predictions: each work rated by the model that never saw it."""
+# Operating points for the trade-off table: (Explicit weight, General weight)
+# in choose_thresholds; (EXPLICIT_WEIGHT, GENERAL_WEIGHT) is what ships.
+OPERATING_POINTS = ((0.0, 0.0), (0.3, 0.1), (0.5, 0.3), (1.0, 0.3), (1.0, 1.0), (2.0, 2.0), (4.0, 4.0))
+
+
+def cross_validate(X: np.ndarray, y: np.ndarray, log=print, bags: list | None = None,
+                   tradeoff: list | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Out-of-fold predictions: each work rated by the model that never saw it.
+    With `tradeoff` (a list), one row per OPERATING_POINTS entry is appended,
+    each with thresholds chosen inside every training fold."""
     folds = stratified_folds(y)
     pred = np.zeros(len(y), dtype=int)
     cum = np.zeros((len(y), 3))
-    per_fold = []
+    per_fold, kept = [], []
     for f in range(FOLDS):
         tr, te = folds != f, folds == f
-        params = train(X[tr], y[tr])
-        cum[te] = cumulative(params, X[te])
+        btr = None if bags is None else [b for b, t in zip(bags, tr) if t]
+        bte = None if bags is None else [b for b, t in zip(bags, te) if t]
+        oof = inner_oof(X[tr], y[tr], btr)
+        params = train(X[tr], y[tr], btr, oof)
+        cum[te] = cumulative(params, X[te], bte)
         pred[te] = decide(cum[te], params["thresholds"], X[te])
+        kept.append((tr, te, oof))
         m = rating_metrics(y[te], pred[te])
         per_fold.append(m)
         log(f"fold {f + 1}: n={m['n']} accuracy={m['accuracy']:.3f} explicit recall={m['explicit_recall']:.3f} "
-            f"M/E->General={m['mature_explicit_as_general']:.3f} thresholds={params['thresholds']}")
+            f"M/E->General={m['mature_explicit_as_general']:.3f} thresholds={params['thresholds']}"
+            + (f" words={len(params.get('vocab', {}))}" if bags is not None else ""))
+    if tradeoff is not None:
+        for ew, gw in OPERATING_POINTS:
+            p = np.zeros(len(y), dtype=int)
+            ts = []
+            for tr, te, oof in kept:
+                t = choose_thresholds(y[tr], oof, _floors(X[tr]), ew, gw)
+                ts.append(t)
+                p[te] = decide(cum[te], t, X[te])
+            tradeoff.append({"explicit_weight": ew, "general_weight": gw,
+                             "thresholds": np.round(np.mean(ts, axis=0), 3).tolist()}
+                            | {k: v for k, v in rating_metrics(y, p).items() if k != "confusion"})
     return pred, cum, per_fold
+
+
+def format_tradeoff(rows: list[dict]) -> str:
+    lines = ["operating point (penalty on Explicit recall < 0.95, on M/E->General > 0.02) -> mean in-fold "
+             "thresholds (>=Teen, >=Mature, >=Explicit) -> cross-validated figures",
+             "  E-pen G-pen  thresholds           accuracy  Explicit-recall  Explicit-precision  M/E->General"]
+    for r in rows:
+        mark = "  <- shipped" if (r["explicit_weight"], r["general_weight"]) == (EXPLICIT_WEIGHT, GENERAL_WEIGHT) else ""
+        lines.append(f"  {r['explicit_weight']:5.1f} {r['general_weight']:5.1f}  {str(r['thresholds']):20s} "
+                     f"{r['accuracy']:8.3f}  {r['explicit_recall']:15.3f}  {r['explicit_precision']:18.3f}  "
+                     f"{r['mature_explicit_as_general']:12.3f}{mark}")
+    return "\n".join(lines)
 
 
 def matrix(rows: list[dict]) -> tuple[list[str], np.ndarray, np.ndarray, list]:
@@ -208,20 +355,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="ficdex/models/content", help="directory for rating.json")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--eval", action="store_true", help="print cross-validated figures only; write nothing")
+    ap.add_argument("--bag", action="store_true",
+                    help="add the bag of words beside the lexicon features (tried; see docs/content.md for why it does not ship)")
     args = ap.parse_args(argv)
     if args.eval:
-        print(format_report(evaluate_content(args.gold, args.limit, log=print)))
+        print(format_report(evaluate_content(args.gold, args.limit, log=print, lexicon_only=not args.bag)))
         return 0
-    return run(args.gold, args.out, args.limit)
+    return run(args.gold, args.out, args.limit, lexicon_only=not args.bag)
 
 
-def run(gold: str, out: str, limit: int | None = None, log=print) -> int:
+def run(gold: str, out: str, limit: int | None = None, log=print, lexicon_only: bool = True) -> int:
     rows = load_gold(gold, limit)
-    names, X, y, _ = matrix(rows)
+    names, X, y, sigs = matrix(rows)
     keep = y >= 0
     X, y = X[keep], y[keep]
+    bags = None if lexicon_only else [bag(s.text) for s, k in zip(sigs, keep) if k]
     log(f"{len(y)} rated works (Not Rated left out): " + ", ".join(f"{r} {int((y == i).sum())}" for i, r in enumerate(RATINGS)))
-    pred, _, per_fold = cross_validate(X, y, log)
+    tradeoff: list = []
+    pred, _, per_fold = cross_validate(X, y, log, bags, tradeoff)
     m = rating_metrics(y, pred)
     log(f"cross-validated: accuracy={m['accuracy']:.3f} (majority {float((y == 0).mean()):.3f}) "
         f"explicit recall={m['explicit_recall']:.3f} precision={m['explicit_precision']:.3f} "
@@ -230,14 +381,25 @@ def run(gold: str, out: str, limit: int | None = None, log=print) -> int:
     log("confusion (rows gold, cols predicted; G T M E):")
     for r, line in zip("GTME", m["confusion"]):
         log(f"  {r} {line}")
-    params = train(X, y)
+    log(format_tradeoff(tradeoff))
+    params = train(X, y, bags)
+    vocab = params.pop("vocab", None)
     params["features"] = names
     params["cv"] = {k: v for k, v in m.items() if k != "confusion"} | {"folds": FOLDS, "seed": SEED}
+    params["cv"]["tradeoff"] = tradeoff
+    params["bag"] = None if bags is None else {"l2": L2_BOW, "lexicon_scale": LEXW, "min_df": MIN_DF, "top_k": TOP_K}
+    if vocab:
+        params["vocab"] = vocab
     RatingModel(params)  # the stage must be able to read what we write
     Path(out).mkdir(parents=True, exist_ok=True)
     path = Path(out) / "rating.json"
-    path.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
-    log(f"wrote {path} (thresholds {params['thresholds']})")
+    text = json.dumps({k: v for k, v in params.items() if k != "vocab"}, indent=1)
+    if vocab:  # one word per line keeps the file diffable and small
+        text = text[:-2] + ',\n "vocab": {\n' + ",\n".join(
+            f"  {json.dumps(t)}: {json.dumps(w)}" for t, w in vocab.items()) + "\n }\n}"
+    path.write_text(text + "\n", encoding="utf-8")
+    json.loads(path.read_text(encoding="utf-8"))
+    log(f"wrote {path} ({path.stat().st_size // 1024} KB, {len(vocab or {})} words; thresholds {params['thresholds']})")
     return 0
 
 
@@ -274,7 +436,7 @@ def _pr(pairs: list[tuple[bool, bool]]) -> dict:
             "gold": tp + fn, "predicted": tp + fp}
 
 
-def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None) -> dict:
+def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None, lexicon_only: bool = True) -> dict:
     """Cross-validated rating figures (each work rated by a fold model that did
     not train on it) plus warning and tag precision/recall on the same works.
     Warnings and tags are hand-set rules, so their figures are in-sample."""
@@ -283,14 +445,16 @@ def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None) 
     rows = load_gold(gold_path, limit)
     _, X, y, sigs = matrix(rows)
     keep = y >= 0
-    pred, _, per_fold = cross_validate(X[keep], y[keep], log or (lambda *a: None))
+    bags = None if lexicon_only else [bag(s.text) for s, k in zip(sigs, keep) if k]
+    tradeoff: list = []
+    pred, _, per_fold = cross_validate(X[keep], y[keep], log or (lambda *a: None), bags, tradeoff)
     m = rating_metrics(y[keep], pred)
     majority = int(np.bincount(y[keep]).argmax())
     base = rating_metrics(y[keep], np.full(int(keep.sum()), majority))
     out = {"works": len(rows), "rated": int(keep.sum()),
            "rating": m | {"fold_accuracy": [f["accuracy"] for f in per_fold]},
            "rating_baseline": {"tag": RATINGS[majority]} | {k: v for k, v in base.items() if k != "confusion"},
-           "warnings": {}, "tags": {}}
+           "tradeoff": tradeoff, "warnings": {}, "tags": {}}
     full = np.full(len(rows), -1)
     full[keep] = pred
     pairs: dict[str, list] = {w: [] for w in WARNINGS}
@@ -323,6 +487,8 @@ def format_report(r: dict) -> str:
              f"M/E rated General   {m['mature_explicit_as_general']:.3f}  (goal <= 0.02; baseline {b['mature_explicit_as_general']:.3f})",
              "confusion (rows: author G T M E; columns: ficdex)"]
     lines += [f"  {r_} {row}" for r_, row in zip("GTME", m["confusion"])]
+    if r.get("tradeoff"):
+        lines.append(format_tradeoff(r["tradeoff"]))
     fmt = lambda v: "  -  " if v is None else f"{v:.2f}"  # noqa: E731
     for w, s in r["warnings"].items():
         if s["gold"] or s["predicted"]:
