@@ -98,7 +98,7 @@ class CharacterStage:
                 things.append((s, e, alias, ent.label, ent))
         people = sorted(p for p in people if parse(p[2]).key)  # "Mr." alone names no one
         lower = _lower_words(text)
-        people = [_trim_opening_word(text, p, lower, kb) for p in people]
+        people = [p for p in (_trim_opening_word(text, p, lower, kb) for p in people) if parse(p[2]).key]
 
         clusters, mention_cluster = self._cluster(people, active, text)
         self._join_cues(text, people, mention_cluster)

@@ -200,11 +200,28 @@ def clean(text: str) -> tuple[str, bool]:
     return text, possessive
 
 
+# Titles that are no name on their own: "Mrs" or "Sir" alone names no one
+# (but "Doctor" or "Captain" may be what everyone calls a character).
+BARE_TITLES = set("mr mrs ms miss mister missus sir madam madame mme mlle monsieur mademoiselle".split())
+# Words that may come before a title without being part of the name:
+# "Dear Miss Morland", "the unfortunate Mrs. Tilney", "poor Mr. Woodhouse".
+_BEFORE_TITLE = set("dear dearest my poor old young little good kind the a unfortunate late".split())
+
+
 def parse(text: str) -> Name:
     surface, possessive = clean(text)
     toks = _TOKEN.findall(surface)
     if toks and toks[0].casefold() == "the" and len(toks) > 1:
         toks = toks[1:]
+    # "Dear Miss Morland" -> "Miss Morland"
+    for k in range(1, min(len(toks) - 1, 3)):
+        if toks[k].rstrip(".").casefold() in HONORIFICS:
+            if all(t.casefold() in _BEFORE_TITLE or t[:1].islower() for t in toks[:k]):
+                toks = toks[k:]
+                surface = " ".join(toks)
+            break
+    if len(toks) == 1 and toks[0].rstrip(".").casefold() in BARE_TITLES:
+        toks = []
     honorific = gender = None
     # "Lord Mr. X" never happens; one leading honorific is enough, but keep
     # "Aunt May" style pairs where the honorific is the only cue.
@@ -251,6 +268,10 @@ SURNAME_HONORIFICS = set(
 )
 
 
+MARRIED = {"mrs", "missus", "madame", "mme", "senora", "señora", "signora", "frau"}
+UNMARRIED = {"miss", "mlle", "mademoiselle", "senorita", "señorita", "signorina", "fraulein"}
+
+
 # --- characters as clusters of names ----------------------------------------
 class Cluster:
     __slots__ = ("kb", "variants", "titled", "honorifics", "honor_gender", "forms", "first", "merged_into")
@@ -280,6 +301,12 @@ class Cluster:
         """Can this (shorter) name stand for the character?"""
         key = n.key
         if not key or not compatible(n.gender, self.gender()):
+            return False
+        # A Miss is not a Mrs: "Mrs. Morland" is Catherine Morland's mother
+        # once Catherine is known as "Miss Morland".
+        if n.honorific in MARRIED and any(self.honorifics[h] for h in UNMARRIED):
+            return False
+        if n.honorific in UNMARRIED and any(self.honorifics[h] for h in MARRIED):
             return False
         for v in self.variants:
             # "Lady Catherine" is not "Kitty": a nickname joins only a name
