@@ -41,6 +41,7 @@ class TagTable:
         for tid, ttype, name in tags:
             self.type_of[tid], self.name_of[tid] = ttype, name
         self.n_tags = n_tags
+        self.all_counts = np.bincount(self.tag_ids, minlength=n_tags)
 
     def counts(self, ns: np.ndarray) -> np.ndarray:
         ns = ns[ns < len(self.offsets) - 1]

@@ -241,7 +241,11 @@ class SearchMixin:
         plan = self._plan(q, walk=False)
         if plan is None or not types:
             return out
-        if plan["match_where"]:
+        exclude_only = plan["only_tags"] and not plan["includes"] and plan["excluded"]
+        if exclude_only:
+            # "Everything but …": count every work, less the excluded ones.
+            ns = None
+        elif plan["match_where"]:
             ns = [r[0] for r in self._all(f"SELECT w.n FROM works w WHERE {' AND '.join(plan['match_where'])}",
                                           plan["match_params"])]
         else:
@@ -263,7 +267,12 @@ class SearchMixin:
         import numpy as np
 
         table = facets.table(self, self.generation())
-        counts = table.counts(np.array(ns, dtype=np.int64) if ns is not None else np.arange(len(table.offsets) - 1))
+        counts = table.counts(np.array(ns, dtype=np.int64)) if ns is not None else table.all_counts
+        if exclude_only:
+            marks = ", ".join("?" * len(plan["excluded"]))
+            gone = [r[0] for r in self._all(f"SELECT DISTINCT work FROM work_tags WHERE kind = ? AND tag IN ({marks})",
+                                            [plan["kind"], *plan["excluded"]])]
+            counts = counts - table.counts(np.array(gone, dtype=np.int64))
         return table.top(counts, types, top)
 
     def _count_tags(self, includes: list[list[int]], excluded: list[int], kind: int) -> int:
