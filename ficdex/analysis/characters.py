@@ -172,7 +172,9 @@ class CharacterStage:
             return max(cands, key=lambda c: active.get(c.fandom, 0.0))
 
         # Most informative first: more tokens, then more frequent.
-        order = sorted(forms, key=lambda f: (-len(f[1]), -len(forms[f])))
+        # Bare before titled at equal length ("Elizabeth Bennet" before
+        # "Miss Elizabeth Bennet").
+        order = sorted(forms, key=lambda f: (-len(f[1]), f[0] is not None, -len(forms[f])))
         for form in order:
             idx = forms[form]
             n = parsed[idx[0]]
@@ -187,6 +189,11 @@ class CharacterStage:
                     clusters.append(c)
             else:
                 cands = list({id(_find(c)): _find(c) for c in clusters if _find(c).matches(n)}.values())
+                # "Elizabeth Bennet" beside "Miss Elizabeth Bennet" and "Eliza
+                # Bennet": the character already known by this very name.
+                exact = [c for c in cands if n.key in c.variants]
+                if len(cands) > 1 and len(exact) == 1:
+                    cands = exact
                 if len(n.key) > 1 and len(cands) != 1:
                     cands = []  # a full name unlike any other starts its own character
                 # "Sir William" beside Sir William Lucas and William Collins:
