@@ -87,6 +87,9 @@ def train_ner(
             "sources": [{"name": "LitBank", "author": "David Bamman et al.", "license": "CC BY 4.0"}],
         }
     )
+    # spaCy's "performance" is the score on the few training documents used
+    # as its dev log: it would read as a held-out figure, so it is dropped.
+    nlp.meta.pop("performance", None)
     nlp.meta["ficdex"] = {
         "training_documents": [d.name for d in lit],
         "seed": seed,
