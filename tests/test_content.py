@@ -176,3 +176,32 @@ def test_shipped_model_loads_and_records_its_cross_validation():
     model = RatingModel.load()
     assert len(model.levels) == 3 and len(model.thresholds) == 3
     assert len(model.names) == len(model.mean) == len(model.levels[0]["w"])
+
+
+def test_bag_of_words_model_points_at_its_words():
+    """A model file with a vocabulary: the words move the score, and the
+    rating evidence quotes passages holding them, with exact offsets."""
+    base = RatingModel.load()
+    data = {"features": base.names, "mean": base.mean, "scale": base.scale,
+            "levels": [{"w": [0.0] * len(base.names), "b": -3.0} for _ in range(3)],
+            "thresholds": [0.5, 0.5, 0.5], "vocab": {"velvet": [8.0, 8.0, 0.0], "rope": [6.0, 6.0, 0.0]}}
+    model = RatingModel(data)
+    s = story("They met at the station.", "The velvet rope was coiled on the chair, velvet on velvet.", "Tea followed.")
+    doc = Pipeline([ContentStage(model)])(s)
+    rating = doc.inferred["rating"]
+    assert rating["tag"] == "Mature"
+    words = [e for e in rating["evidence"] if e["why"].startswith("words the model")]
+    assert words and "velvet" in words[0]["why"]
+    for e in rating["evidence"]:
+        assert s.text[e["start"]:e["end"]] == e["excerpt"]
+    plain = Pipeline([ContentStage(model)])(story("They met at the station.", "Tea followed."))
+    assert plain.inferred["rating"]["tag"] == "General Audiences"
+
+
+def test_dual_fit_matches_primal():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 5))
+    y = (X[:, 0] + 0.5 * rng.normal(size=120) > 0).astype(float)
+    w, b = trainer.fit_logistic(X, y, l2=1.0)
+    a, b2 = trainer.fit_dual(X @ X.T, y, 1.0)
+    assert np.allclose(X.T @ a, w, atol=1e-4) and abs(b - b2) < 1e-4

@@ -264,10 +264,13 @@ def warnings(sig: Signals) -> list[dict]:
     out = []
     coerced = [p for p in sig.para_of["coercion"] if _in_sexual_scene(sig, p)]
     noncon = sig.count("noncon") + len(coerced)
+    # Several coercion cues in a story with sexual content, even paragraphs
+    # apart from it (ao3-dev: one more of 13 warned works found, 4 more flags).
+    spread = sig.count("coercion") >= 2 and (sig.count("sex_explicit") >= 1 or sig.count("sex_mild") >= 2)
     # One cue is enough: a missed warning costs a reader more than an extra one.
-    if sig.count("noncon") >= 1 or coerced:
+    if sig.count("noncon") >= 1 or coerced or spread:
         ev = best_passages(sig, ["noncon", "coercion"],
-                           where=lambda c, p: c == "noncon" or _in_sexual_scene(sig, p))
+                           where=lambda c, p: c == "noncon" or spread or _in_sexual_scene(sig, p))
         out.append({"tag": "Rape/Non-Con", "confidence": round(min(0.9, 0.3 + 0.1 * noncon), 2), "evidence": ev})
     young = _young(sig)
     if young:
