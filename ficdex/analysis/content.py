@@ -98,15 +98,16 @@ def features(sig: Signals) -> dict[str, float]:
     return out
 
 
-_WORD = re.compile(r"[a-z]+")
+# Lower-case words only: names (always capitalised) would make the bag a fandom detector.
+_WORD = re.compile(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])")
 
 
 def bag(text: str) -> dict[str, float]:
     """The bag of words the rating model reads beside the lexicon signals:
-    lower-cased letter runs, weight 1 + log(count), scaled to unit length over
+    letter runs written in lower case (so not names), weight 1 + log(count), scaled to unit length over
     all the story's words (so the shipped vocabulary can be trimmed without
     changing the scale)."""
-    counts = Counter(_WORD.findall(text.lower()))
+    counts = Counter(_WORD.findall(text))
     if not counts:
         return {}
     vals = {t: 1.0 + math.log(c) for t, c in counts.items()}
@@ -311,12 +312,12 @@ def word_passages(sig: Signals, weights: dict[str, float], label: str, words: in
     top = sorted(weights, key=lambda t: (-weights[t], t))[:words]
     if not top:
         return []
-    rx = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, top)) + r")(?![a-z])", re.I)
+    rx = re.compile(r"(?<![A-Za-z])(?:" + "|".join(map(re.escape, top)) + r")(?![A-Za-z])")
     starts = [a for a, _ in sig.paragraphs]
     per: dict[int, list[tuple[int, int, float]]] = {}
     for m in rx.finditer(sig.text):
         p = max(0, bisect_right(starts, m.start()) - 1)
-        per.setdefault(p, []).append((m.start(), m.end(), weights[m.group().lower()]))
+        per.setdefault(p, []).append((m.start(), m.end(), weights[m.group()]))
     ranked = sorted(per.items(), key=lambda kv: (-sum(h[2] for h in kv[1]), kv[0]))[:limit]
     out = []
     for p, spans in sorted(ranked):
