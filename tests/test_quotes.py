@@ -190,7 +190,7 @@ def _score(quotes, characters, expected, names):
 
 
 # Floors measured on the annotation, a little under what the code reaches,
-# so a regression fails: names-only mentions reach 9/11 and 47/50.
+# so a regression fails: names-only mentions reach 9/11 and 46/50.
 ORACLE_FLOOR = {"004_c355a5c7a1f84d53.txt": 0.8, "000_91b4a0c1c4cda303.txt": 0.9}
 
 
@@ -208,6 +208,11 @@ def test_seed_speakers_with_given_names(seeds):
         assert _score(quotes, chars, expected, ann["names"]) >= ORACLE_FLOOR[name], name
 
 
+# The whole pipeline (entity tagger, characters, quotes) reaches 11/11 and
+# 46/50; one miss more on each is allowed.
+PIPELINE_FLOOR = {"004_c355a5c7a1f84d53.txt": 0.9, "000_91b4a0c1c4cda303.txt": 0.9}
+
+
 @pytest.mark.slow
 def test_seed_speakers_full_pipeline(seeds):
     from ficdex.analysis.entities import MODEL_DIR
@@ -222,4 +227,4 @@ def test_seed_speakers_full_pipeline(seeds):
         doc = analyze_path(seeds / name)
         acc = _score(doc.inferred["quotes"], doc.inferred["characters"], expected, ann["names"])
         print(f"{name}: {acc:.2f} of {len(expected)} hand-checked quotes")
-        assert acc >= 0.7, name
+        assert acc >= PIPELINE_FLOOR[name], name

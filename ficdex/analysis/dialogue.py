@@ -25,11 +25,11 @@ GAP = 2
 
 
 class _Turn:
-    __slots__ = ("first", "last", "quotes", "speaker", "rule", "vocative")
+    __slots__ = ("first", "last", "quotes", "speaker", "rule", "vocative", "p")
 
     def __init__(self, first, last, quotes):
         self.first, self.last, self.quotes = first, last, quotes
-        self.speaker = self.rule = self.vocative = None
+        self.speaker = self.rule = self.vocative = self.p = None
 
 
 def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, breaks=frozenset(), model=True,
@@ -95,13 +95,22 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
                     out[i].update(speaker=t.speaker, rule=t.rule)
 
     # 3: the learned ranker weighs all of the above for every speech quote
+    # (a second pass sees the first pass's answers as the neighbouring turns')
     weights = load_model() if model is True else model
-    if weights or collect is not None:
-        feats = quote_features(sv, quotes, out, convs, paragraphs)
-        if collect is not None:
-            collect.extend(feats)
-        elif weights:
-            rerank(feats, out, weights)
+    if not weights and collect is not None:
+        collect.extend(quote_features(sv, quotes, out, convs, paragraphs))
+    elif weights:
+        rerank(quote_features(sv, quotes, out, convs, paragraphs), out, weights)
+        if collect is not None or weights.get("weights2"):
+            for conv in convs:
+                for t in conv:
+                    r = next((out[i] for i in t.quotes if out[i]["speaker"]), None)
+                    t.speaker, t.rule, t.p = (r["speaker"], r["rule"], r.get("_p")) if r else (None, None, None)
+            feats = quote_features(sv, quotes, out, convs, paragraphs)
+            if collect is not None:
+                collect.extend(feats)
+            else:
+                rerank(feats, out, {"weights": weights["weights2"], "protect": weights.get("protect")})
 
     for conv in convs:
         spk = [next((out[i]["speaker"] for i in t.quotes if out[i]["speaker"]), None) for t in conv]

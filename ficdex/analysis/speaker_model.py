@@ -41,7 +41,7 @@ def load_model(path: Path = MODEL_PATH) -> dict | None:
     if key not in _model_cache:
         try:
             got = json.loads(path.read_text())
-            _model_cache[key] = {"weights": got["weights"], "protect": got.get("protect", [])}
+            _model_cache[key] = {k: got.get(k) for k in ("weights", "weights2", "protect")}
         except (OSError, ValueError, KeyError):
             _model_cache[key] = None
     return _model_cache[key]
@@ -130,7 +130,7 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
         for d in (-2, -1, 1, 2):
             t = turn(n + d)
             if t is not None and t.speaker:
-                neigh[d] = (t.speaker, t.rule in STRONG)
+                neigh[d] = (t.speaker, t.rule in STRONG or (t.p or 0) >= 0.8)
         voc_prev = turn(n - 1).vocative if turn(n - 1) else None
         voc_next = turn(n + 1).vocative if turn(n + 1) else None
         this_voc = voc(i)
@@ -139,7 +139,7 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
         anchor = None
         for k in range(max(0, n - 8), min(len(conv), n + 9)):
             t = conv[k]
-            if k != n and t.speaker and t.rule in STRONG:
+            if k != n and t.speaker and (t.rule in STRONG or (t.p or 0) >= 0.8):
                 strong_speakers.add(t.speaker)
                 if anchor is None or abs(k - n) < abs(anchor[0] - n):
                     anchor = (k, t.speaker)
@@ -167,6 +167,8 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
             + [s for s, _ in neigh.values()] + conv_speakers + sorted(after)
             + sorted(quoted_near, key=lambda c: -quoted_near[c]) + top_speakers
         ))[:MAX_CANDIDATES]
+        if sv.narrator and sv.narrator not in cands:
+            cands.append(sv.narrator)
         if r["speaker"] and r["speaker"] not in cands:
             cands.append(r["speaker"])
         if not cands:
@@ -177,6 +179,8 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
             f = {}
             if c == r["speaker"] and rk:
                 f["sieve_" + rk] = 1.0
+                if r.get("_p") is not None:
+                    f["first_pass_p"] = r["_p"]
             if c == this_voc:
                 f["voc_this"] = 1.0
             if c == r.get("addressee") and r.get("addressee") != r["speaker"]:
@@ -205,8 +209,10 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
                     f["pron_match"] = 1.0
                 elif g:
                     f["pron_mismatch"] = 1.0
-            if pron in ("i", "we") and c == sv.narrator:
-                f["narrator_i"] = 1.0
+            if c == sv.narrator:
+                f["narrator"] = 1.0
+                if pron in ("i", "we"):
+                    f["narrator_i"] = 1.0
             if c in subj_para:
                 f["subj_para"] = 1.0
             if c in ment_before:

@@ -302,11 +302,30 @@ def extend_mentions(text: str, mentions: list[dict], characters: list[dict]) -> 
             for w in _CAP.findall(alias or ""):
                 if len(w) > 2 and w.lower() not in HONORIFICS:
                     owners.setdefault(w, Counter())[c["id"]] += n
+    # The same person split in several characters ("Monsieur Poirot", "Mr.
+    # Poirot", "Hercule Poirot") shares the word with nobody else: one
+    # gender, titles of that gender, at most one first name.
+    forms: dict[str, dict[str, set]] = {}
+    for c in characters:
+        for alias in c.get("aliases") or {c.get("name") or "": 1}:
+            words = (alias or "").replace(".", " ").split()
+            for k, w in enumerate(words):
+                if k and w in owners:
+                    f = forms.setdefault(w, {"titles": set(), "first": set()})
+                    prev = words[k - 1].lower()
+                    if prev in HONORIFICS:
+                        f["titles"].add(HONORIFICS[prev] or "?")
+                    else:
+                        f["first"].add(prev)
+    gender = {c["id"]: _gender(c.get("gender")) for c in characters}
     chosen: dict[str, str] = {}
     for w, votes in owners.items():
         (top, n), *rest = votes.most_common(2) + [(None, 0)]
         if rest[0][1] * 4 > n:
-            continue
+            f = forms.get(w, {"titles": set(), "first": set()})
+            genders = {gender[c] for c in votes} - {None}
+            if len(f["first"]) > 1 or len(f["titles"] - {"?"}) > 1 or "?" in f["titles"] or len(genders) > 1:
+                continue
         chosen[w] = top
     if not chosen:
         return mentions
