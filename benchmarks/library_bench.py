@@ -160,17 +160,23 @@ def copy_to_postgres(sqlite_path: str, url: str) -> None:
     src = sqlite3.connect(sqlite_path)
     conn = store.conn
     t0 = time.perf_counter()
+    from ficdex.library.postgres import _tsv
+
     with conn.transaction():
-        conn.execute("DROP INDEX work_data_tsv")
+        conn.execute("DROP INDEX work_search_tsv")
+        conn.execute("DROP INDEX work_search_meta")
         for table, cols in COPY_TABLES.items():
             with conn.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
                 for row in src.execute(f"SELECT {cols} FROM {table}"):
                     cp.write_row(row)
             print(f"[postgres] copied {table} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-        conn.execute("CREATE INDEX work_data_tsv ON work_data USING GIN (tsv)")
+        conn.execute(f"INSERT INTO work_search (n, tsv, meta_tsv) SELECT n, {_tsv('title', 'tags', 'summary', 'text')}, "
+                     f"{_tsv('title', 'tags', 'summary', None)} FROM work_data")
+        conn.execute("CREATE INDEX work_search_tsv ON work_search USING GIN (tsv)")
+        conn.execute("CREATE INDEX work_search_meta ON work_search USING GIN (meta_tsv)")
         for table, col in (("works", "n"), ("tags", "id")):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{col}'), (SELECT max({col}) FROM {table}))")
-    conn.execute("ANALYZE")
+    conn.execute("VACUUM (ANALYZE)")
     print(f"[postgres] {store.count():,} works copied in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     src.close()
     store.close()

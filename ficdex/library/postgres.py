@@ -1,8 +1,9 @@
 """PostgreSQL backend for big or shared collections (`--db postgresql://…`).
 
-Same tables and behaviour as SQLite; full text is a `tsvector` generated
-from title, tags, summary and text (weighted in that order) with a GIN index,
-and best match reads a second, small one over title, tags and summary.  Free text becomes a tsquery assembled from
+Same tables and behaviour as SQLite; full text is a `tsvector` of title,
+tags, summary and text (weighted in that order) with a GIN index, and best
+match reads a second, small one over title, tags and summary; both live in
+the narrow `work_search` table, written in each work's transaction.  Free text becomes a tsquery assembled from
 `plainto_tsquery` / `phraseto_tsquery` calls on bound parameters, so user
 input never reaches the SQL text.
 """
@@ -61,14 +62,28 @@ SCHEMA_V1 = [
     "CREATE INDEX minhash_bands_work ON minhash_bands (work)",
 ]
 
-# v2: a small tsvector of title (A), tags (B) and summary (C) for ranking, so
-# best match never reads (and de-TOASTs) the whole-text `tsv` of every hit.
+# What full text indexes, from (title, tags, summary, text) columns or
+# parameters: the whole work weighted A-D, and title/tags/summary alone.
+def _tsv(title: str, tags: str, summary: str, text: str | None) -> str:
+    out = (f"setweight(to_tsvector('english', coalesce({title}, '')), 'A') || "
+           f"setweight(to_tsvector('english', coalesce({tags}, '')), 'B') || "
+           f"setweight(to_tsvector('english', coalesce({summary}, '')), 'C')")
+    if text is not None:
+        out += f" || setweight(to_tsvector('english', left(coalesce({text}, ''), {TEXT_INDEXED})), 'D')"
+    return out
+
+
+# v2: the tsvectors move out of the wide `work_data` rows (text, analysis
+# JSON) into a narrow table, so matching and counting a common word visit
+# small heap rows, and gain a second one over title, tags and summary only
+# (`meta_tsv`) for ranking.
 SCHEMA_V2 = [
-    """ALTER TABLE work_data ADD COLUMN meta_tsv tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
-        setweight(to_tsvector('english', tags), 'B') ||
-        setweight(to_tsvector('english', coalesce(summary, '')), 'C')) STORED""",
-    "CREATE INDEX work_data_meta_tsv ON work_data USING GIN (meta_tsv)",
+    "CREATE TABLE work_search (n BIGINT PRIMARY KEY, tsv tsvector NOT NULL, meta_tsv tsvector NOT NULL)",
+    f"INSERT INTO work_search (n, tsv, meta_tsv) SELECT n, tsv, {_tsv('title', 'tags', 'summary', None)} "
+    "FROM work_data",
+    "ALTER TABLE work_data DROP COLUMN tsv",
+    "CREATE INDEX work_search_tsv ON work_search USING GIN (tsv)",
+    "CREATE INDEX work_search_meta ON work_search USING GIN (meta_tsv)",
 ]
 
 # Best match, as in SQLite: each scored part of the query adds 4 for a match
@@ -134,28 +149,37 @@ class PostgresStore(SQLStore):
         except self._psycopg.Error as e:
             raise LibraryError(f"database error: {' '.join(str(e).split())}", _safe(self.url)) from e
 
+    def _fts_insert(self, n, new):
+        title, summary, text, tags = new
+        self._do(f"INSERT INTO work_search (n, tsv, meta_tsv) VALUES (%s, {_tsv('%s', '%s', '%s', '%s')}, "
+                 f"{_tsv('%s', '%s', '%s', None)}) ON CONFLICT (n) DO UPDATE SET tsv = excluded.tsv, "
+                 "meta_tsv = excluded.meta_tsv", (n, title, tags, summary, text, title, tags, summary))
+
+    def _fts_delete(self, n, old):
+        self._do("DELETE FROM work_search WHERE n = %s", (n,))
+
     def _text_filter(self, tree, scored):
         if is_negative(tree):
             sql, params = render_tsquery(negated_part(tree))
-            return "", [], f"w.n NOT IN (SELECT n FROM work_data WHERE tsv @@ {sql})", params, None
+            return "", [], f"w.n NOT IN (SELECT n FROM work_search WHERE tsv @@ {sql})", params, None
         sql, params = render_tsquery(tree)
         if scored:
             parts = [render_tsquery(p) for p in scored_parts(tree)]
             cols = "".join(f", {p_sql} AS q{i}" for i, (p_sql, _) in enumerate(parts))
-            join = f"JOIN work_data d ON d.n = w.n CROSS JOIN (SELECT {sql} AS q{cols}) tq"
+            join = f"JOIN work_search d ON d.n = w.n CROSS JOIN (SELECT {sql} AS q{cols}) tq"
             return join, params + [v for _, p in parts for v in p], "d.tsv @@ tq.q", [], _score(len(parts))
-        return "", [], f"w.n IN (SELECT n FROM work_data WHERE tsv @@ {sql})", params, None
+        return "", [], f"w.n IN (SELECT n FROM work_search WHERE tsv @@ {sql})", params, None
 
     def _meta_scores(self, tree):
         parts = [render_tsquery(p) for p in scored_parts(tree)]
         cols = ", ".join(f"{p_sql} AS q{i}" for i, (p_sql, _) in enumerate(parts))
         any_part = " OR ".join(f"d.meta_tsv @@ tq.q{i}" for i in range(len(parts)))
-        return (f"SELECT d.n AS fn, {_score(len(parts))} AS score FROM work_data d CROSS JOIN (SELECT {cols}) tq "
+        return (f"SELECT d.n AS fn, {_score(len(parts))} AS score FROM work_search d CROSS JOIN (SELECT {cols}) tq "
                 f"WHERE {any_part}"), [v for _, p in parts for v in p]
 
     def _text_count(self, tree):
         sql, params = render_tsquery(tree)
-        return self._one(f"SELECT count(*) FROM work_data WHERE tsv @@ {sql}", params)[0]
+        return self._one(f"SELECT count(*) FROM work_search WHERE tsv @@ {sql}", params)[0]
 
     def check(self):
         problems = []
@@ -163,7 +187,9 @@ class PostgresStore(SQLStore):
             ("SELECT count(*) FROM works WHERE n NOT IN (SELECT n FROM work_data)", "works without data"),
             ("SELECT count(*) FROM work_data WHERE n NOT IN (SELECT n FROM works)", "data without a work"),
             ("SELECT count(*) FROM work_tags WHERE work NOT IN (SELECT n FROM works)", "tags of missing works"),
-            ("SELECT count(*) FROM work_data WHERE tsv IS NULL", "works missing from the full-text index"),
+            ("SELECT count(*) FROM works WHERE n NOT IN (SELECT n FROM work_search)",
+             "works missing from the full-text index"),
+            ("SELECT count(*) FROM work_search WHERE n NOT IN (SELECT n FROM works)", "full-text rows of missing works"),
         ):
             count = self._one(sql)[0]
             if count:
