@@ -117,9 +117,11 @@ class PostgresStore(SQLStore):
         # The planner's default page cost is for spinning disks: with it, a
         # common word (28% of works) is matched by reading and de-TOASTing
         # every work's tsvector (~1 s at 100,000 works) instead of the GIN
-        # index's bitmap (~0.15 s).  JIT only adds start-up time here.
+        # index's bitmap (~0.15 s).  JIT and parallel workers only add
+        # start-up time (tens of ms on a busy machine) to queries this short.
         self._do("SET random_page_cost = 1.1")
         self._do("SET jit = off")
+        self._do("SET max_parallel_workers_per_gather = 0")
         has_meta = self._one("SELECT to_regclass('meta') IS NOT NULL")[0]
         self._migrate(self.schema_version() if has_meta else 0)
 
