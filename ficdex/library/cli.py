@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 from rich.console import Console
 from rich.table import Table
 
@@ -195,14 +196,28 @@ def search(
         return
     first = (result.page - 1) * result.per_page + 1
     table = Table(title=f"{first}–{first + len(result.works) - 1} of {result.total:,} works", title_justify="left")
-    for col in ("id", "title", "author", "fandoms", "rating", "words", "done"):
-        table.add_column(col, justify="right" if col == "words" else "left", overflow="fold")
+    # One AO3-style blurb a row: the tag lines wrap inside their own column,
+    # which stays readable in an 80-column terminal.
+    table.add_column("work", overflow="fold", ratio=1)
+    table.add_column("tags", overflow="fold", ratio=2)
     for w in result.works:
-        fandoms = ", ".join(w.tags["fandom"][:2]) + (f" +{len(w.tags['fandom']) - 2}" if len(w.tags["fandom"]) > 2 else "")
-        done = {True: "yes", False: "no", None: "?"}[w.complete]
-        table.add_row(w.id[:10], w.title or "", ", ".join(w.authors), fandoms,
-                      ", ".join(w.tags["rating"]), f"{w.words:,}", done)
+        done = {True: "complete", False: "in progress", None: ""}[w.complete]
+        table.add_row(
+            f"[bold]{escape(w.title or '(untitled)')}[/bold]\n{escape(', '.join(w.authors) or 'unknown')}\n"
+            f"[dim]{w.id[:10]} · {w.words:,} words {done}[/dim]",
+            escape("\n".join(
+                line for line in (
+                    _few(w.tags["fandom"]),
+                    " · ".join(w.tags["rating"] + w.tags["warning"] + w.tags["category"]),
+                    _few(w.tags["relationship"], 3),
+                ) if line
+            )),
+        )
     out.print(table)
+
+
+def _few(tags: list[str], n: int = 2) -> str:
+    return ", ".join(tags[:n]) + (f" +{len(tags) - n}" if len(tags) > n else "")
 
 
 def show(
