@@ -52,3 +52,17 @@ def ner(
         raise typer.Exit(1) from exc
     n = len(nlp.meta["ficdex"]["training_documents"])
     typer.echo(f"trained on {n} documents in {time.perf_counter() - t0:.0f}s, saved to {out}")
+
+
+@app.command("content")
+def content(
+    gold: Path = typer.Argument(..., help="AO3 dev gold.jsonl (the works' text is read; the tags are the labels)"),
+    out: Path = typer.Option(Path("ficdex/models/content"), "--out", help="where to write rating.json"),
+    eval_only: bool = typer.Option(False, "--eval", help="print the cross-validated figures only; write nothing"),
+    limit: int = typer.Option(0, "--limit", help="use only the first N works"),
+) -> None:
+    """Train the rating model (5-fold cross-validation printed first)."""
+    from .content import main as train_content
+
+    argv = [str(gold), "--out", str(out)] + (["--eval"] if eval_only else []) + (["--limit", str(limit)] if limit else [])
+    raise typer.Exit(train_content(argv))
