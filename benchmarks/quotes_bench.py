@@ -1,7 +1,7 @@
 """Speed of the `quotes` stage (detection + attribution + conversations) on
 one core, in words per second.
 
-    python benchmarks/quotes_bench.py [--pipeline] [--litbank]
+    python benchmarks/quotes_bench.py [--pipeline] [--litbank] [--litbank-speakers]
 
 Text: the 21 PDNC novels (about 1.8M words) and the two seeds, read in
 place from ../shared.  Mentions: every PDNC alias occurrence (the same
@@ -83,6 +83,74 @@ def litbank_detection() -> None:
         print(f"LitBank detection ({name}): P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r):.3f} ({n_gold} gold quotes)")
 
 
+def litbank_speakers() -> None:
+    """End-to-end speaker accuracy on LitBank's ATTRIB quotes.  The whole
+    pipeline (entities, characters, quotes) runs on each excerpt, re-joined
+    with spaces, paragraphs rebuilt at sentences that open a quote.
+    A gold speaker is a coreference entity; its names are its PROP
+    mentions, and a predicted character maps to it by the PDNC eval's alias
+    vote (`map_characters`).  A gold quote counts as right when predicted
+    quotes cover half of it and the most-overlapping one has that speaker."""
+    from ficdex.analysis.pipeline import REGISTRY, Analysis, load_stages
+    from ficdex.eval.pdnc import alias_key, map_characters
+    from ficdex.model import RawChapter, Source, build_story
+
+    load_stages()
+    stages = [REGISTRY[n]() for n in ("entities", "characters", "quotes")]
+    coref = LITBANK.parents[1] / "coref" / "tsv"
+    n = found = right = 0
+    for ann in sorted(LITBANK.glob("*.ann")):
+        rows = [r.split("\t") for r in ann.read_text(encoding="utf-8").splitlines()]
+        speaker = {r[1]: r[2] for r in rows if r[0] == "ATTRIB"}
+        if not speaker:
+            continue
+        lines = ann.with_suffix(".txt").read_text(encoding="utf-8").split("\n")
+        # Paragraphs rebuilt: a sentence opening with a quote mark, outside
+        # an open quote, starts one (the tokenised text keeps no paragraphs).
+        paras, line_at = [], []
+        for ln in lines:
+            if not paras or (ln.startswith(('"', "“", "``")) and paras[-1].count('"') % 2 == 0):
+                paras.append(ln)
+                line_at.append((len(paras) - 1, 0))
+            else:
+                line_at.append((len(paras) - 1, len(paras[-1]) + 1))
+                paras[-1] += " " + ln
+        story = build_story([RawChapter(None, paras)], source=Source(ann.name, "text"))
+        pstart = [p.start for p in story.paragraphs()]
+        offs = []
+        for ln, (k, off) in zip(lines, line_at):
+            row, pos = [], pstart[k] + off
+            for tok in ln.split(" "):
+                row.append((pos, pos + len(tok)))
+                pos += len(tok) + 1
+            offs.append(row)
+        names: dict = {}
+        crows = [r.split("\t") for r in (coref / ann.name).read_text(encoding="utf-8").splitlines()]
+        ent = {r[1]: r[2] for r in crows if r[0] == "COREF"}
+        for r in crows:
+            if r[0] == "MENTION" and r[-1] == "PROP" and r[1] in ent:
+                names.setdefault(ent[r[1]], set()).add(alias_key(r[6]))
+        ids = {e: k for k, e in enumerate(sorted(names))}
+        doc = Analysis(story)
+        for st in stages:
+            doc = st(doc)
+        cmap = map_characters(doc.inferred["characters"], {ids[e]: a for e, a in names.items()})
+        preds = doc.inferred["quotes"]
+        for r in rows:
+            if r[0] != "QUOTE" or r[1] not in speaker:
+                continue
+            a, b = offs[int(r[2])][int(r[3])][0], offs[int(r[4])][int(r[5]) - 1][1]
+            n += 1
+            ov = [(min(b, q["end"]) - max(a, q["start"]), q) for q in preds if min(b, q["end"]) > max(a, q["start"])]
+            if not ov or sum(o for o, _ in ov) * 2 < (b - a) - 2:
+                continue
+            found += 1
+            q = max(ov, key=lambda x: x[0])[1]
+            right += q["speaker"] is not None and cmap.get(q["speaker"]) == ids.get(speaker[r[1]])
+    print(f"LitBank speakers (whole pipeline): {n} attributed gold quotes, detected {found / n:.3f}, "
+          f"speaker accuracy {right / n:.3f}")
+
+
 def pipeline_speed() -> None:
     from ficdex.api import analyze_path
 
@@ -99,7 +167,11 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pipeline", action="store_true")
     ap.add_argument("--litbank", action="store_true", help="also LitBank quotation detection F1")
+    ap.add_argument("--litbank-speakers", action="store_true", help="only LitBank speaker accuracy (whole pipeline)")
     args = ap.parse_args()
+    if args.litbank_speakers:
+        litbank_speakers()
+        sys.exit(0)
     stage_speed()
     if args.litbank:
         litbank_detection()
