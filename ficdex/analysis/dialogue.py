@@ -5,7 +5,9 @@
 paragraph, then the rules that look at the run of dialogue ("turns") the
 quote sits in.  A *turn* is one paragraph with speech; a *conversation* is
 a run of turns with at most `GAP` narration paragraphs between them and no
-scene break.  Output shapes are documented in docs/quotes.md.
+scene break.  Last, a learned ranker (`speaker_model.py`) weighs the
+evidence of all rules for every speech quote, in two passes.  Output shapes
+are documented in docs/quotes.md.
 """
 
 from __future__ import annotations
