@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ficdex.analysis.entities import find_entities
+
 from ficdex import knowledge
 from ficdex.analysis.characters import CharacterStage
 from ficdex.analysis.fandoms import FandomStage
@@ -15,7 +17,6 @@ from ficdex.analysis.pipeline import Analysis
 from ficdex.ingest import read
 from ficdex.model import RawChapter, Source, build_story
 
-NER_DIR = Path(__file__).resolve().parent.parent / "ficdex" / "models" / "ner"
 EMPTY_KB = knowledge.KnowledgeBase([])
 
 
@@ -128,33 +129,10 @@ def test_output_schema_and_order():
 
 
 # --- the seeds ---------------------------------------------------------------
-_STOP = set("The A An He She It I We They You His Her My This That And But So If When Then What Who Why "
-            "How Where Not No Yes Oh Well Now Just Still Even After Before As At In On Of For To With".split())
-_CAPS = re.compile(r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.\s)?[A-Z][\w'’-]*(?:\s[A-Z][\w'’-]*)*")
-
-
-def seed_entities(text: str) -> list[dict]:
-    """The trained tagger when it is present; until then every capitalised
-    run, all tagged PER (the worst case for keeping places out)."""
-    if (NER_DIR / "meta.json").exists():
-        from ficdex.analysis.entities import find_entities
-
-        return find_entities(text)
-    out = []
-    for m in _CAPS.finditer(text):
-        words = m.group().split()
-        while words and words[0] in _STOP:
-            words = words[1:]
-        if words:
-            s = m.end() - len(" ".join(words))
-            out.append({"start": s, "end": m.end(), "label": "PER", "text": text[s : m.end()]})
-    return out
-
-
 def analyse_seed(seeds, prefix):
     path = next(seeds.glob(prefix + "*.txt"))
     doc = Analysis(read(path))
-    doc.inferred["entities"] = seed_entities(doc.story.text)
+    doc.inferred["entities"] = find_entities(doc.story.text)
     return FandomStage()(CharacterStage()(doc))
 
 
