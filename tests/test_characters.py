@@ -4,7 +4,6 @@ tested is the clustering, not the tagger) and on the two seeds."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
