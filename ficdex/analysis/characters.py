@@ -22,20 +22,14 @@ from collections import Counter
 from .. import knowledge
 from ..knowledge import match
 from . import coref
-from .names import FIRST_NAME_GENDER, HONORIFICS, NICKNAMES, Cluster, Name, compatible, find as _find, merge as _merge, parse
+from .clusters import cluster, join_cues
+from .names import FIRST_NAME_GENDER, HONORIFICS, NICKNAMES, Cluster, find as _find, parse
+from .pipeline import Analysis, register
 
 HONORIFICS_LOWER = set(HONORIFICS)
-from .pipeline import Analysis, register
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
-# "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
-_ALIAS_CUE = re.compile(
-    r"^(?:,?\s*(?:also|otherwise|better)\s+known\s+as\s+|,?\s*a\.?k\.?a\.?\s+|,?\s*alias\s+"
-    r"|\s+(?:really|actually|secretly|truly|in fact|was really|is really|had been)?\s*(?:is|was|=)\s+)$",
-    re.IGNORECASE,
-)
-_AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
 # A place name as a vocative ("Hey, Smallville." / "Smallville, wait"):
 # inside dialogue, set off by commas or the quote, not after a preposition.
 _VOCATIVE_BEFORE = re.compile(r"(?:[\"“]\s*|,\s*|\b(?:hey|hi|oh|morning|night|thanks|bye|yes|no)\s*,?\s*)$", re.IGNORECASE)
@@ -100,8 +94,8 @@ class CharacterStage:
         lower = _lower_words(text)
         people = [p for p in (_trim_opening_word(text, p, lower, kb) for p in people) if parse(p[2]).key]
 
-        clusters, mention_cluster = self._cluster(people, active, text)
-        self._join_cues(text, people, mention_cluster)
+        clusters, mention_cluster = cluster(kb, people, active, text)
+        join_cues(text, people, mention_cluster)
         narrator = self._narrator(text, quotes, people, mention_cluster, clusters, active)
 
         # Final clusters and their name mentions, without the words the
@@ -133,122 +127,6 @@ class CharacterStage:
         doc.scratch["kb_active"] = active
         doc.scratch["name_mentions"] = len(name_mentions) + len(things)
         return doc
-
-    # --- clustering -------------------------------------------------------
-    def _cluster(self, people, active, text):
-        kb = self.kb
-        parsed = [parse(t) for _, _, t in people]
-        forms: dict[tuple, list[int]] = {}
-        for i, n in enumerate(parsed):
-            forms.setdefault((n.honorific, n.key), []).append(i)
-        clusters: list[Cluster] = []
-        by_kb: dict[str, Cluster] = {}
-        mention_cluster: dict[int, Cluster] = {}
-        ambiguous: dict[int, list[Cluster]] = {}
-
-        def kb_entry(n: Name):
-            # Linkable: the fandoms with evidence, and characters whose full
-            # name the story already used ("Clark Kent" unlocks "Superman").
-            cands = [c for c in kb.characters.get(knowledge.norm(n.surface), []) if c.fandom in active or c.tag in by_kb]
-            if not cands:
-                cands = [c for c in kb.place_aliases.get(knowledge.norm(n.surface), []) if c.fandom in active]
-            if not cands and n.honorific is None and len(n.tokens) > 1:
-                cands = kb.characters.get(knowledge.norm(n.surface), [])  # full names link anywhere
-            if not cands:
-                return None
-            if len({c.tag for c in cands}) > 1 and len({c.fandom for c in cands}) > 1:
-                # "Ford" is Ford Prefect or Nathan Ford: the fandom the story
-                # gives most evidence of decides.
-                top = max((c.fandom for c in cands), key=lambda f: active.get(f, 0.0))
-                cands = [c for c in cands if c.fandom == top]
-            tags = {c.tag for c in cands}
-            if len(tags) > 1:
-                # the same alias for two people ("Mr. Luthor"): prefer a
-                # character whose canonical name contains the mention.
-                exact = [c for c in cands if n.key and n.key[-1] in knowledge.norm(c.name).split()]
-                if len({c.tag for c in exact}) != 1:
-                    return None
-                cands = exact
-            return max(cands, key=lambda c: active.get(c.fandom, 0.0))
-
-        # Most informative first: more tokens, then more frequent.
-        # Bare before titled at equal length ("Elizabeth Bennet" before
-        # "Miss Elizabeth Bennet").
-        order = sorted(forms, key=lambda f: (-len(f[1]), f[0] is not None, -len(forms[f])))
-        for form in order:
-            idx = forms[form]
-            n = parsed[idx[0]]
-            if not n.key:
-                continue
-            entry = kb_entry(n)
-            if entry is not None:
-                c = by_kb.get(entry.tag)
-                if c is None:
-                    c = by_kb[entry.tag] = Cluster(entry)
-                    c.variants |= {tuple(knowledge.norm(a).split()) for a in entry.names if len(a.split()) > 1}
-                    clusters.append(c)
-            else:
-                cands = list({id(_find(c)): _find(c) for c in clusters if _find(c).matches(n)}.values())
-                # "Elizabeth Bennet" beside "Miss Elizabeth Bennet" and "Eliza
-                # Bennet": the character already known by this very name.
-                exact = [c for c in cands if n.key in c.variants]
-                if len(cands) > 1 and len(exact) == 1:
-                    cands = exact
-                if len(n.key) > 1 and len(cands) != 1:
-                    cands = []  # a full name unlike any other starts its own character
-                # "Sir William" beside Sir William Lucas and William Collins:
-                # the one known by the same title.
-                same = [c for c in cands if n.honorific and c.honorifics[n.honorific]]
-                if len(cands) > 1 and len(same) == 1:
-                    cands = same
-                if len(cands) == 1:
-                    c = cands[0]
-                elif not cands or (n.honorific and not all(c.kb for c in cands)):
-                    # "Mrs. Bennet" beside Jane and Elizabeth Bennet is a
-                    # third person; bare "Bennet" is decided per mention.
-                    c = Cluster()
-                    clusters.append(c)
-                else:
-                    for i in idx:
-                        ambiguous[i] = cands
-                    continue
-            c = _find(c)
-            if len(n.key) > 1 or not c.variants:
-                if n.key not in c.variants and n.honorific:
-                    c.titled.add(n.key)
-                elif not n.honorific:
-                    c.titled.discard(n.key)
-                c.variants.add(n.key)
-            if n.honorific:
-                c.honorifics[n.honorific] += len(idx)
-            if n.gender:
-                c.honor_gender[n.gender] += len(idx)
-            for i in idx:
-                mention_cluster[i] = c
-        # Ambiguous short forms: the candidate named most recently, else
-        # the most named.
-        last_seen: dict[int, int] = {}
-        for i in range(len(people)):
-            if i in ambiguous:
-                cands = [_find(c) for c in ambiguous[i]]
-                mention_cluster[i] = max(cands, key=lambda c: (last_seen.get(id(c), -1), sum(c.forms.values())))
-            c = _find(mention_cluster[i])
-            last_seen[id(c)] = i
-            c.forms[parsed[i].surface] += 1
-            if c.first is None or people[i][0] < c.first:
-                c.first = people[i][0]
-        return clusters, mention_cluster
-
-    def _join_cues(self, text, people, mention_cluster):
-        for i in range(len(people) - 1):
-            s1, e1, t1 = people[i]
-            s2, e2, t2 = people[i + 1]
-            if s2 - e1 > 40 or t1.endswith(("'s", "’s")) or t2.endswith(("'s", "’s")):
-                continue
-            if _ALIAS_CUE.match(text[e1:s2]) and _AFTER_CUE.match(text[e2 : e2 + 12]):
-                a, b = _find(mention_cluster[i]), _find(mention_cluster[i + 1])
-                if a is not b and compatible(a.gender(), b.gender()) and not (a.kb and b.kb):
-                    _merge(a, b)
 
     def _narrator(self, text, quotes, people, mention_cluster, clusters, active):
         if not coref.first_person_narrated(text, quotes):
