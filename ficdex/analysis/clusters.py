@@ -10,9 +10,12 @@ join two characters.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .. import knowledge
-from .names import Cluster, Name, compatible, find as _find, merge as _merge, parse
+from .coref import THIRD_PERSON
+from .names import (FIRST_NAME_GENDER, NICKNAMES, Cluster, Name, compatible, find as _find, merge as _merge, parse,
+                    same_first)
 
 # "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
 _ALIAS_CUE = re.compile(
@@ -62,7 +65,11 @@ def cluster(kb, people, active, text):
     # Most informative first: more tokens, then more frequent.
     # Bare before titled at equal length ("Elizabeth Bennet" before
     # "Miss Elizabeth Bennet").
-    order = sorted(forms, key=lambda f: (-len(f[1]), f[0] is not None, -len(forms[f])))
+    # One-word names the other way round: "Mr. Sikes" and "Mrs. Hall"
+    # before bare "Sikes" and "Hall", so that a bare surname joins the titled
+    # person of that name (or is decided per mention between a family's).
+    order = sorted(forms, key=lambda f: (-len(f[1]), (f[0] is not None) == (len(f[1]) > 1 or _first_name(f[1][0])),
+                                         -len(forms[f])))
     for form in order:
         idx = forms[form]
         n = parsed[idx[0]]
@@ -89,6 +96,12 @@ def cluster(kb, people, active, text):
             same = [c for c in cands if n.honorific and c.honorifics[n.honorific]]
             if len(cands) > 1 and len(same) == 1:
                 cands = same
+            # Bare "Oliver" beside Oliver Twist and a "Mr. Oliver": a
+            # known first name goes to the one it is the first name of.
+            if len(cands) > 1 and n.honorific is None and len(n.key) == 1 and _first_name(n.key[0]):
+                firsts = [c for c in cands if any(len(v) > 1 and same_first(n.key[0], v[0]) for v in c.variants)]
+                if len(firsts) == 1:
+                    cands = firsts
             if len(cands) == 1:
                 c = cands[0]
             elif not cands or (n.honorific and not all(c.kb for c in cands)):
@@ -113,15 +126,22 @@ def cluster(kb, people, active, text):
             c.honor_gender[n.gender] += len(idx)
         for i in idx:
             mention_cluster[i] = c
-    # Ambiguous short forms: the candidate named most recently, else
-    # the most named.
-    last_seen: dict[int, int] = {}
+    # Ambiguous short forms ("Bingley" beside Mr. and Miss Bingley): those
+    # whose gender agrees with the pronoun that follows, else the men (a
+    # bare surname is how narration names a man), then the most named.
+    named: Counter = Counter()
+    for c in mention_cluster.values():
+        named[id(_find(c))] += 1
     for i in range(len(people)):
         if i in ambiguous:
             cands = [_find(c) for c in ambiguous[i]]
-            mention_cluster[i] = max(cands, key=lambda c: (last_seen.get(id(c), -1), sum(c.forms.values())))
+            stop = people[i + 1][0] if i + 1 < len(people) else len(text)
+            g = _pronoun_after(text, people[i][1], stop)
+            by_gender = [c for c in cands if c.gender() == g] if g else [c for c in cands if c.gender() == "male"]
+            if by_gender:
+                cands = by_gender
+            mention_cluster[i] = max(cands, key=lambda c: named[id(c)])
         c = _find(mention_cluster[i])
-        last_seen[id(c)] = i
         c.forms[parsed[i].surface] += 1
         if c.first is None or people[i][0] < c.first:
             c.first = people[i][0]
@@ -139,3 +159,18 @@ def join_cues(text, people, mention_cluster):
             a, b = _find(mention_cluster[i]), _find(mention_cluster[i + 1])
             if a is not b and compatible(a.gender(), b.gender()) and not (a.kb and b.kb):
                 _merge(a, b)
+
+
+def _first_name(token: str) -> bool:
+    return token in FIRST_NAME_GENDER or token in NICKNAMES
+
+
+def _pronoun_after(text: str, end: int, stop: int) -> str | None:
+    """The gender of the first third-person pronoun after a mention, in the
+    same sentence and before the next name."""
+    window = text[end : min(stop, end + 120)]
+    cut = re.search(r"[.!?;\n]", window)
+    m = THIRD_PERSON.search(window, 0, cut.start() if cut else len(window))
+    if not m:
+        return None
+    return "female" if m.group().lower().startswith(("she", "her")) else "male"
