@@ -311,7 +311,11 @@ class Cluster:
         for v in self.variants:
             # "Lady Catherine" is not "Kitty": a nickname joins only a name
             # seen bare, not one known only with a title.
-            exact = v in self.titled or n.honorific is not None
+            # A full name with a title may still use a nickname ("Mr.
+            # William Sikes" is Bill Sikes).
+            # "Sir Thomas Bertram" is no Tom Bertram: only surname titles.
+            exact = (v in self.titled or n.honorific is not None) and (
+                len(key) == 1 or n.honorific not in SURNAME_HONORIFICS)
             if subsequence(key, v, surname_only=n.honorific in SURNAME_HONORIFICS, exact=exact):
                 return True
         return False
