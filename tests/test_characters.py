@@ -195,3 +195,28 @@ def test_words_the_tagger_calls_people_are_dropped():
                                           "Inevitably Anna"], "PER")))
     assert list(by_name(doc)) == ["Anna Vale"]
     assert by_name(doc)["Anna Vale"]["aliases"]["Anna"] == 2
+
+
+def test_titled_and_bare_surname_are_one_person():
+    doc = run(tagged(
+        "Sikes growled. Mr. Sikes took his hat. Monsieur Poirot bowed; Mr. Poirot smiled. Sikes left.",
+        dict.fromkeys(["Sikes", "Mr. Sikes", "Monsieur Poirot", "Mr. Poirot"], "PER"),
+    ))
+    chars = by_name(doc)
+    assert len(chars) == 2
+    sikes = next(c for c in chars.values() if "Sikes" in c["aliases"])
+    assert sikes["aliases"] == {"Sikes": 2, "Mr. Sikes": 1}
+    poirot = next(c for c in chars.values() if "Mr. Poirot" in c["aliases"])
+    assert set(poirot["aliases"]) == {"Monsieur Poirot", "Mr. Poirot"}
+
+
+def test_bare_surname_of_a_family_goes_to_the_man_unless_a_pronoun_says_otherwise():
+    doc = run(tagged(
+        "Mr. Bingley came. Miss Bingley sneered. Mr. Bingley laughed. Miss Bingley left. "
+        "Bingley smiled at everyone. Later Bingley said she was tired.",
+        dict.fromkeys(["Mr. Bingley", "Miss Bingley", "Bingley"], "PER"),
+    ))
+    chars = {c["id"]: c for c in doc.inferred["characters"]}
+    mr = next(c for c in chars.values() if "Mr. Bingley" in c["aliases"])
+    miss = next(c for c in chars.values() if "Miss Bingley" in c["aliases"])
+    assert mr["aliases"].get("Bingley") == 1 and miss["aliases"].get("Bingley") == 1

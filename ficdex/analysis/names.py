@@ -316,6 +316,10 @@ class Cluster:
             # "Sir Thomas Bertram" is no Tom Bertram: only surname titles.
             exact = (v in self.titled or n.honorific is not None) and (
                 len(key) == 1 or n.honorific not in SURNAME_HONORIFICS)
+            # "Mr. Poirot" is "Monsieur Poirot": the same one word after
+            # titles of compatible gender.
+            if n.gender and v == key and v in self.titled and self.honor_gender[n.gender] == sum(self.honor_gender.values()):
+                return True
             if subsequence(key, v, surname_only=n.honorific in SURNAME_HONORIFICS, exact=exact):
                 return True
         return False
