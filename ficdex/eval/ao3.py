@@ -351,4 +351,12 @@ def print_ao3(result: dict, console) -> None:
     )
     if result["confusion"] is not None:
         console.print(matrix_table("rating confusion (works not 'Not Rated')", list(RATINGS), result["confusion"]))
+        # The shipped rating model is trained on the AO3 dev works: scored on
+        # them, its rows measure fit.  Say so, as `eval litbank` does.
+        console.print(
+            "note: the shipped rating model was trained on the AO3 dev works; on those works the rating rows "
+            "are in-sample. Held-out figures: `ficdex train content GOLD --eval` (5-fold cross-validation).",
+            soft_wrap=True,
+            highlight=False,
+        )
     print_notes(console, result["notes"])
