@@ -106,6 +106,13 @@ def fandom_scores(hits: list[Hit]) -> dict[str, float]:
     return scores
 
 
+def _by_fandom(hits: list[Hit]) -> dict[str, list[Hit]]:
+    by: dict[str, list[Hit]] = {}
+    for h in hits:
+        by.setdefault(h.fandom, []).append(h)
+    return by
+
+
 def supported(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
     """Fandoms with enough distinct evidence, with their scores: two
     distinctive names, or one repeated, or one with two more of its cast or
@@ -113,11 +120,8 @@ def supported(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
     of name `mentions`, the fandom's distinctive names must also be a fair
     share of them: a novel that mentions Kent (the county) fourteen times
     among thousands of names is not a Superman story."""
-    by: dict[str, list[Hit]] = {}
-    for h in hits:
-        by.setdefault(h.fandom, []).append(h)
     out = {}
-    for fandom, hs in by.items():
+    for fandom, hs in _by_fandom(hits).items():
         score = sum(h.score for h in hs)
         solid = [h for h in hs if h.weight >= DISTINCT]
         if (
@@ -143,11 +147,8 @@ LONG_STORY = 300  # name mentions
 def evident(hits: list[Hit], mentions: int | None = None) -> dict[str, float]:
     """Fandoms the story gives evidence of, with their scores: the rule for
     naming a fandom, looser than `supported` (which gates linking)."""
-    by: dict[str, list[Hit]] = {}
-    for h in hits:
-        by.setdefault(h.fandom, []).append(h)
     out = {}
-    for fandom, hs in by.items():
+    for fandom, hs in _by_fandom(hits).items():
         score = sum(h.score for h in hs)
         if score < MIN_EVIDENT:
             continue
