@@ -7,6 +7,7 @@ two can never disagree.
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -76,3 +77,22 @@ def print_summary(out: Console, data: dict) -> None:
     tags.add_row("Quotes", NOT_BUILT if quotes is None else f"{len(quotes)}")
     out.print(Panel(head, title=f"[bold]{data['title'] or data['id']}[/bold]", subtitle=data["id"]))
     out.print(Panel(tags, title="Inferred by ficdex"))
+    why = _evidence_rows(inf)
+    if why.row_count:
+        out.print(Panel(why, title="Why (the passages that decided each tag)"))
+
+
+def _evidence_rows(inf: dict) -> Table:
+    """The first passage behind the rating, each warning and each
+    relationship: a reader should be able to check a tag without the JSON."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column()
+    items = [inf["rating"]] if inf["rating"] else []
+    items += (inf["warnings"] or []) + (inf["relationships"] or [])[:3]
+    for item in items:
+        passages = [e for e in item.get("evidence") or [] if e.get("excerpt")]
+        if passages:
+            e = passages[0]
+            grid.add_row(escape(item["tag"]), f"[italic]“{escape(e['excerpt'][:160])}”[/italic] [dim]{escape(e.get('why') or '')}[/dim]")
+    return grid
