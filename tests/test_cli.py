@@ -94,3 +94,10 @@ def test_zip_bomb_epub_is_refused(tmp_path):
     line, summary = result.stderr.strip().split("\n")
     assert line.startswith(f"Error: {bomb}: ") and "unpack" in line
     assert summary == "1 of 1 file(s) failed"
+
+
+def test_text_format_shows_the_evidence(samples):
+    result = runner.invoke(app, ["analyze", "--format", "text", str(samples / "smallville-rain-check.txt")])
+    assert result.exit_code == 0, result.output
+    why = result.stdout.split("Why (the passages that decided each tag)", 1)[1]
+    assert "Clark Kent/Lex Luthor" in why and "kiss" in why
