@@ -58,7 +58,6 @@ def _rule_key(rec: dict) -> str | None:
 def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[str], list[dict]]]:
     """(quote index, candidate ids, one feature dict per candidate) for every
     speech quote that has at least one candidate."""
-    text = sv.text
     turn_of: dict[int, tuple[list, int]] = {}
     for conv in convs:
         for n, t in enumerate(conv):
@@ -82,16 +81,6 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
         if i not in voc_cache:
             voc_cache[i] = sv.vocative(quotes[i])
         return voc_cache[i]
-
-    def subjects(a, b, floor):
-        got = set()
-        j = bisect.bisect_left(sv.nstarts, a)
-        while j < len(sv.narr) and sv.narr[j]["start"] < b:
-            m = sv.narr[j]
-            if sv.is_subject(m, floor):
-                got.add(m["character"])
-            j += 1
-        return got
 
     def mentioned(a, b):
         got = set()
@@ -152,7 +141,7 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
             quoted_near[m["character"]] = quoted_near.get(m["character"], 0) + 1
             j += 1
         conv_speakers = [t.speaker for t in conv[max(0, n - 10) : n + 11] if t.speaker]
-        subj_para = subjects(ps, pe, ps)
+        subj_para = sv.subjects_between(ps, pe, ps)
         ment_before = mentioned(ps, q.start)
         ment_after = mentioned(q.end, pe)
         prev_para = mentioned(*paragraphs[p - 1]) if p > 0 else set()

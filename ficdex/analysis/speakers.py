@@ -213,18 +213,24 @@ class _Sieve:
         return None
 
     # -- rule 2: the acting character of a paragraph ---------------------------
+    def subjects_between(self, a: int, b: int, floor: int) -> set[str]:
+        """Characters named as a sentence subject in narration between a and b."""
+        got: set[str] = set()
+        i = bisect.bisect_left(self.nstarts, a)
+        while i < len(self.narr) and self.narr[i]["start"] < b:
+            m = self.narr[i]
+            if self.is_subject(m, floor):
+                got.add(m["character"])
+            i += 1
+        return got
+
     def acting(self, s: int, e: int, pquotes: list[Quote]) -> str | None:
         cuts = [s] + [x for q in pquotes for x in (q.start - 1, q.end + 1)] + [e]
         subjects: set[str] = set()
         for a, b in zip(cuts[::2], cuts[1::2]):
             if b <= a:
                 continue
-            i = bisect.bisect_left(self.nstarts, a)
-            while i < len(self.narr) and self.narr[i]["start"] < b:
-                m = self.narr[i]
-                if self.is_subject(m, a):
-                    subjects.add(m["character"])
-                i += 1
+            subjects |= self.subjects_between(a, b, a)
             seg = self.text[a:b]
             for pm in _PRON_SUBJ.finditer(seg):
                 c = self.resolve(pm.group(1), a + pm.start(1))

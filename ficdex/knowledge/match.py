@@ -178,23 +178,30 @@ _PREP = re.compile(
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"”’)]*\s+|[\"“]\s*|\n\s*)$")
 
 
+def _usable(alias: str) -> bool:
+    # Short aliases ("Po", "AC") are too easily something else in plain text.
+    return len(alias) >= 3 or (len(alias) >= 2 and not alias.isupper())
+
+
+def _entries_by_alias(kb: KnowledgeBase, keys) -> dict[str, list]:
+    """Alias (exact case) -> the entries of those fandoms that bear it."""
+    table: dict[str, list] = {}
+    for key in keys:
+        f = kb.fandoms[key]
+        for entry in f.characters + f.places + f.organizations:
+            for a in entry.names:
+                if _usable(a):
+                    table.setdefault(a, []).append(entry)
+    return table
+
+
 def _patterns(kb: KnowledgeBase, fandoms: set[str]):
     """One alternation of every alias of the fandoms' entries, longest first,
     and a map back from alias text to the entries that bear it."""
-    table: dict[str, list] = {}
-    for key in fandoms:
-        f = kb.fandoms[key]
-        for c in f.characters:
-            for a in c.names:
-                table.setdefault(a, []).append(c)
-        for t in f.places + f.organizations:
-            for a in t.names:
-                table.setdefault(a, []).append(t)
-    # Short aliases ("Po", "AC") are too easily something else in plain text.
-    names = sorted((a for a in table if len(a) >= 3 or a.isupper() is False and len(a) >= 2), key=len, reverse=True)
-    if not names:
+    table = _entries_by_alias(kb, fandoms)
+    if not table:
         return None, table
-    alternation = "|".join(re.escape(a) for a in names)
+    alternation = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
     return re.compile(rf"(?<![\w'’-])(?:{alternation})(?![\w-])"), table
 
 
@@ -209,15 +216,7 @@ MAX_ALIAS_WORDS = 6
 @lru_cache(maxsize=8)
 def _alias_table(kb: KnowledgeBase) -> dict[str, list]:
     """Every alias of every fandom (exact case) -> the entries bearing it."""
-    table: dict[str, list] = {}
-    for f in kb.fandoms.values():
-        for c in f.characters:
-            for a in c.names:
-                table.setdefault(a, []).append(c)
-        for t in f.places + f.organizations:
-            for a in t.names:
-                table.setdefault(a, []).append(t)
-    return {a: v for a, v in table.items() if len(a) >= 3 or (len(a) >= 2 and not a.isupper())}
+    return _entries_by_alias(kb, kb.fandoms)
 
 
 def scan_all(kb: KnowledgeBase, text: str):
