@@ -47,6 +47,23 @@ def test_tag_names_splits_alias_and_fandom():
     assert knowledge.tag_names("Nakia (Black Panther) (Mentioned)") == {"nakia"}
 
 
+def test_canonical_minors_are_known_by_fandom():
+    """The same name can be a teenager in one canon and an adult in another:
+    Smallville's Clark is in high school, the comics' Clark is not."""
+    kb = knowledge.load()
+    clark = {c.fandom: c for cs in [kb.characters["clark kent"]] for c in cs}
+    assert clark["smallville"].minor and not clark["superman"].minor
+    assert kb.characters["stiles"][0].minor and not kb.characters["derek hale"][0].minor
+    assert not any(c.minor for f in ("sherlock", "leverage") for c in kb.fandoms[f].characters)
+
+
+def test_minor_without_an_age(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text('fandom = "X"\ncharacters = [{name = "A", minor = true}, {name = "B", age = 40}]', encoding="utf-8")
+    a, b = knowledge.load_fandom(path).characters
+    assert a.minor and a.age is None and not b.minor
+
+
 @pytest.mark.parametrize(
     "body, message",
     [
@@ -57,6 +74,8 @@ def test_tag_names_splits_alias_and_fandom():
         ('fandom = "X"\nplaces = [{name = "Y", label = "PER"}]', "label"),
         ('fandom = "X"\ncharacters = [{name = "A", aliases = "B"}]', "list"),
         ('fandom = "X\n', "cannot read"),
+        ('fandom = "X"\ncharacters = [{name = "A", age = "sixteen"}]', "age"),
+        ('fandom = "X"\ncharacters = [{name = "A", minor = "yes"}]', "minor"),
     ],
 )
 def test_malformed_files_are_rejected(tmp_path, body, message):

@@ -24,7 +24,11 @@ are also ordinary English words ("Five", "Door"): they are trusted only
 mid-sentence.  ``place_aliases`` are nicknames that are also places
 ("Smallville" for Clark): they count as the character only as a vocative.
 ``narrator = true`` marks the canon's first-person narrator (Katniss): an
-unnamed "I" in a story of that fandom is taken to be them.
+unnamed "I" in a story of that fandom is taken to be them.  ``age = 16`` is
+the character's age through most of canon, for those who are canonically
+under 18 (teen-era Clark, Hogwarts students, tributes); ``minor = true`` says
+the same without an age.  The content stage reads it for the Underage
+warning, because fic rarely restates an age the whole fandom knows.
 """
 
 from __future__ import annotations
@@ -76,6 +80,12 @@ class Character:
     place_aliases: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     narrator: bool = False  # tells the canon in the first person
+    age: int | None = None  # through most of canon; set only for canonical minors
+    under_18: bool = False  # `minor = true` in the file, for a minor of no fixed age
+
+    @property
+    def minor(self) -> bool:
+        return self.under_18 or (self.age is not None and self.age < 18)
 
     @property
     def names(self) -> list[str]:
@@ -147,9 +157,15 @@ def load_fandom(path: Path) -> Fandom:
         if norm(name) in seen:
             raise ModelError(f"{at}: duplicate character {name!r}")
         seen.add(norm(name))
-        unknown = set(c) - {"name", "tag", "gender", "aliases", "nominals", "place_aliases", "words", "narrator"}
+        unknown = set(c) - {"name", "tag", "gender", "aliases", "nominals", "place_aliases", "words", "narrator",
+                            "age", "minor"}
         if unknown:
             raise ModelError(f"{at}: unknown fields {sorted(unknown)}")
+        age = c.get("age")
+        if age is not None and (not isinstance(age, int) or isinstance(age, bool) or not 0 <= age < 200):
+            raise ModelError(f"{at}: age {age!r} should be a whole number of years")
+        if not isinstance(c.get("minor", False), bool):
+            raise ModelError(f"{at}: minor should be true or false")
         chars.append(
             Character(
                 fandom=key,
@@ -161,6 +177,8 @@ def load_fandom(path: Path) -> Fandom:
                 place_aliases=_strings(c, "place_aliases", at),
                 words=_strings(c, "words", at),
                 narrator=c.get("narrator") is True,
+                age=age,
+                under_18=c.get("minor") is True,
             )
         )
     things = {"places": [], "organizations": []}
