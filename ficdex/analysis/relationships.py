@@ -1,188 +1,163 @@
 """Relationships in AO3 syntax, and the category that follows from them.
 
-A pairing is read from what two characters do *together*: the paragraphs in
-which both are present (named, or resolved through a pronoun, or still in the
-scene from the paragraphs just before) and what those paragraphs hold —
-kisses, sex, declarations, dates.  `A/B` needs romantic or sexual cues shared by
-the two; `A & B` is given only to a pair that carries the story together
-without them.  The category is then a matter of the romantic pairs' genders.
+A pairing is read from what two characters do *together* (`pairs.py`): the
+paragraphs and sentences they share, the kisses, sex, declarations and dates
+in them, who talks to whom, how prominent each is.  Three small logistic
+models trained on AO3 authors' own tags (`ficdex train relationships`,
+docs/relationships.md) weigh that: which pairs an author would tag at all
+(the ranking), whether a tagged pair is `A/B` or `A & B`, and whether the
+story has any romance at all (Gen or not).  The category is then the
+romantic pairs' genders, with AO3's conventions for what the text does not
+say (a reader-insert's "you" is filed as a woman by most authors).
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from dataclasses import dataclass, field
+import json
+import math
+from importlib import resources
 
+from ..errors import ModelError
+from . import pairs as P
 from .pipeline import Analysis, register
 
-# (pattern, weight).  Strong cues are hard to read any other way; weak ones
-# only count when they pile up.  Family words pull a pair towards platonic.
-_CUES = [
-    (r"kiss(?:ed|es|ing)?|made out|making out|make out|snog\w*", 3.0),
-    (r"(?:made|make|making) love|sex|had sex|in bed (?:together|with)|naked|moan(?:ed|ing|s)?|orgasm\w*|arous\w*", 3.0),
-    (r"i love you|in love|fell for|falling for|lover|boyfriend|girlfriend|fianc[eé]e?|husband|wife|married|wedding|engaged|proposed", 3.0),
-    (r"(?:first|a|our|their|on a|the) date|dating|crush on|flirt\w*|romantic|darling|sweetheart", 2.0),
-    (r"cuddl\w*|snuggl\w*|hold(?:ing)? hands|held (?:his|her|their) hand|caress\w*|nuzzl\w*|lips|blush\w*|embrac\w*|heart (?:pounding|raced|racing|skipped)", 1.0),
-]
-_CUE_RES = [(re.compile(rf"\b(?:{p})\b", re.I), w) for p, w in _CUES]
-_FAMILY = re.compile(
-    r"\b(?:brother|sister|sibling|mother|father|mom|mum|dad|son|daughter|aunt|uncle|cousin|grandm\w+|grandf\w+|niece|nephew)s?\b",
-    re.I,
-)
+# A pair is listed when the model gives it at least this chance of being
+# one the author tagged; the first pair is always listed when there is one,
+# and at most MAX_PAIRS are (authors tag 1.6 on average).
+TAG_MIN = 0.1
+MAX_PAIRS = 3
+ROMANTIC_MIN = 0.35  # P(A/B | tagged) above which a pairing is written A/B
+# A second category needs a pairing this sure (P(tagged) * P(A/B)): a stray
+# kiss between side characters should not turn a F/M story into F/M + M/M.
+SECOND_CATEGORY = 0.6
+# The work model's P(not Gen) above which the story gets a romantic category.
+NOT_GEN_MIN = 0.5
+# A pair with no romantic passage of its own is still written A/B when the
+# story is this likely a romance: AO3 authors tag a story's pairing even where
+# the chapter shows no kiss, and requiring a cue loses a tenth of the
+# authors' pairings (docs/relationships.md).
+UNSEEN_ROMANCE = 0.3
 
-# Summed cue weight a pair needs to be called romantic.  Measured on the AO3
-# dev works (docs/eval.md): fan fiction is mostly about its pairing, so a low
-# bar finds far more of the authors' pairings, and the pair that shares the
-# most scenes needs only a single cue between them.
-ROMANCE_MIN = 2.0
-ROMANCE_MIN_LEAD = 1.0
-# The category counts only pairings this sure, plus the leading one: a stray
-# kiss between side characters should not turn a F/M story into Multi.
-ROMANCE_CATEGORY = 6.0
-SCENE_WINDOW = 2  # paragraphs a character stays "in the scene" after being named
+WORK_FEATURES = ("max_romance", "max_romance_sent", "max_strong", "max_tagged_romance", "romance", "strong",
+                 "rating", "reader", "characters")
+_IDX = {n: i for i, n in enumerate(P.FEATURES)}
 
 
-@dataclass
-class _Pair:
-    shared: int = 0
-    romance: float = 0.0
-    strong: int = 0
-    evidence: list = field(default_factory=list)  # (weight, start, end, why)
+def work_features(rows: list[list[float]], work: dict | None = None) -> list[float]:
+    """Story-level values for the Gen / not-Gen model: the strongest pair's
+    cues beside the whole story's cue density and the content rating."""
+    work = work or {}
+
+    def top(name):
+        return max((r[_IDX[name]] for r in rows), default=0.0)
+
+    lead = max(rows, key=lambda r: r[_IDX["shared"]], default=None)
+    return [top("romance"), top("romance_sent"), top("strong"), lead[_IDX["romance"]] if lead else 0.0,
+            work.get("romance", 0.0), work.get("strong", 0.0), work.get("rating", 1.0), work.get("reader", 0.0),
+            work.get("characters", 0.0)]
 
 
-def _paragraph_characters(doc: Analysis) -> list[tuple[int, int, set[str]]]:
-    mentions = doc.scratch.get("mentions") or []
-    paras = list(doc.story.paragraphs())
-    present: list[set[str]] = [set() for _ in paras]
-    named: list[set[str]] = [set() for _ in paras]
-    i = 0
-    for m in mentions:
-        while i < len(paras) and paras[i].end <= m["start"]:
-            i += 1
-        if i == len(paras):
-            break
-        if m.get("character") is None:
-            continue
-        present[i].add(m["character"])
-        if m.get("kind") == "name":
-            named[i].add(m["character"])
-    out = []
-    for k, p in enumerate(paras):
-        chars = set(present[k])
-        if len(chars) < 2:
-            # "He kissed him" in a scene the previous paragraphs set up.
-            for back in range(1, SCENE_WINDOW + 1):
-                if k - back >= 0:
-                    chars |= named[k - back]
-        out.append((p.start, p.end, chars))
-    return out
+def _sigmoid(t: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, t))))
 
 
-def _score_pairs(doc: Analysis) -> dict[tuple[str, str], _Pair]:
-    text = doc.story.text
-    pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
-    for start, end, chars in _paragraph_characters(doc):
-        if len(chars) < 2:
-            continue
-        para = text[start:end]
-        # Family talk ("his mother", "I love you, Dad") makes love words and
-        # tenderness ambiguous, and a kiss may be a parent's: in such a
-        # paragraph only kisses and sex count, and kisses at half weight.
-        family = _FAMILY.search(para) is not None
-        weight, strong, whys = 0.0, 0, []
-        for group, (rx, w) in enumerate(_CUE_RES):
-            if family and group >= 2:
-                continue
-            hits = rx.findall(para)
-            if hits:
-                weight += w * min(len(hits), 3) * (0.5 if family and group == 0 else 1.0)
-                strong += len(hits) if w >= 3 else 0
-                whys.append(hits[0].lower())
-        # In a crowded paragraph the cue may belong to any two of them.
-        share = 1.0 if len(chars) == 2 else 2.0 / len(chars)
-        for a in chars:
-            for b in chars:
-                if a < b:
-                    pair = pairs[(a, b)]
-                    pair.shared += 1
-                    pair.romance += weight * share
-                    pair.strong += strong if len(chars) <= 3 else 0
-                    if weight:
-                        pair.evidence.append((weight, start, end, ", ".join(whys)))
-    return pairs
+class _Logistic:
+    def __init__(self, d: dict):
+        self.mean, self.scale, self.w, self.b = d["mean"], d["scale"], d["w"], d["b"]
+
+    def __call__(self, x: list[float]) -> float:
+        return _sigmoid(self.b + sum(w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale)))
+
+
+class RelationshipModel:
+    """The three logistic models of `ficdex train relationships`."""
+
+    def __init__(self, data: dict):
+        if list(data["features"]) != list(P.FEATURES) or list(data["work_features"]) != list(WORK_FEATURES):
+            raise ModelError("relationships model was trained on other features; run `ficdex train relationships`")
+        self.tagged = _Logistic(data["tagged"])
+        self.romantic = _Logistic(data["romantic"])
+        self.work = _Logistic(data["work"])
+
+    @classmethod
+    def load(cls, path=None) -> "RelationshipModel":
+        try:
+            if path is None:
+                ref = resources.files("ficdex.models").joinpath("relationships", "pairs.json")
+                data = json.loads(ref.read_text(encoding="utf-8"))
+            else:
+                with open(path, encoding="utf-8") as f:
+                    data = json.load(f)
+            return cls(data)
+        except (OSError, ValueError, KeyError) as e:
+            raise ModelError(f"relationships model unreadable: {e}") from e
 
 
 def _tag_name(c: dict) -> str:
     return c.get("tag") or c["name"]
 
 
+def _gender(c: dict) -> str | None:
+    # AO3 authors file most reader-inserts as F/M or F/F: "you" is a woman.
+    return "female" if c.get("id") == P.READER else c.get("gender")
+
+
+def pair_category(a: dict, b: dict) -> str:
+    """The category of one romantic pairing from its members' genders.  A
+    gender the text never gave is guessed as the one that makes the pairing
+    F/M, by far the most common category on AO3."""
+    g = [_gender(a), _gender(b)]
+    if "nonbinary" in g:
+        return "Other"
+    known = [x for x in g if x in ("male", "female")]
+    if len(known) == 2:
+        return {("male", "male"): "M/M", ("female", "female"): "F/F"}.get(tuple(known), "F/M")
+    return "F/M"
+
+
+def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[float]):
+    """Ranked pairings and categories from the pair rows and the work row."""
+    by_id = {c["id"]: c for c in chars}
+    scored = []
+    x_of = dict(zip(keys, rows))
+    for key, x in zip(keys, rows):
+        scored.append((model.tagged(x), model.romantic(x), key))
+    scored.sort(key=lambda t: (-t[0], t[2]))
+    p_work = model.work(work)
+    rels = []
+    for n, (pt, pr, (a, b)) in enumerate(scored):
+        if len(rels) >= MAX_PAIRS or (n and pt < TAG_MIN):
+            break
+        names = sorted([_tag_name(by_id[a]), _tag_name(by_id[b])], key=str.casefold)
+        # A story read as Gen has no romantic pairing: one verdict, not two.
+        romantic = pr >= ROMANTIC_MIN and (x_of[(a, b)][_IDX["romance"]] > 0 or (p_work >= UNSEEN_ROMANCE))
+        rels.append({"tag": "/".join(names) if romantic else " & ".join(names),
+                     "type": "romantic" if romantic else "platonic", "characters": names,
+                     "ids": sorted([a, b]), "score": round(pt, 3), "romantic": round(pr, 3)})
+    if p_work < NOT_GEN_MIN:
+        why = f"no romantic or sexual relationship found (P(romance) {p_work:.2f})"
+        return rels, [{"tag": "Gen", "evidence": [{"why": why}]}]
+    romantic = [r for r in rels if r["type"] == "romantic"]
+    if not romantic:
+        # The story reads as a romance but no pair was called A/B: its most
+        # likely romantic pair decides.
+        best = max(scored, key=lambda t: t[0] * t[1], default=None)
+        romantic = [] if best is None else [{"ids": sorted(best[2]), "tag": "/".join(sorted(
+            (_tag_name(by_id[i]) for i in best[2]), key=str.casefold)), "score": best[0], "romantic": best[1]}]
+    cats: dict[str, list[str]] = {}
+    for n, r in enumerate(romantic):
+        if n and r["score"] * r["romantic"] < SECOND_CATEGORY:
+            continue
+        a, b = (by_id[i] for i in r["ids"])
+        cats.setdefault(pair_category(a, b), []).append(r["tag"])
+    if not cats:
+        cats["F/M"] = ["a romance whose pairing was not found: F/M, AO3's most common category"]
+    return rels, [{"tag": t, "evidence": [{"why": f"{rel}: {t}"} for rel in rs]} for t, rs in cats.items()]
+
+
 def _excerpt(text: str, start: int, end: int, limit: int = 200) -> str:
     s = text[start:end]
     return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
-
-
-def infer_relationships(doc: Analysis) -> list[dict]:
-    chars = {c["id"]: c for c in doc.inferred.get("characters") or []}
-    if len(chars) < 2:
-        return []
-    text = doc.story.text
-    n_paras = max(1, sum(1 for _ in doc.story.paragraphs()))
-    out = []
-    scored = sorted(_score_pairs(doc).items(), key=lambda kv: (-kv[1].shared, kv[0]))
-    lead = next((k for k, _ in scored if k[0] in chars and k[1] in chars), None)
-    for (a, b), pair in scored:
-        if a not in chars or b not in chars:
-            continue
-        names = sorted([_tag_name(chars[a]), _tag_name(chars[b])], key=str.casefold)
-        bar = ROMANCE_MIN_LEAD if (a, b) == lead else ROMANCE_MIN
-        romantic = pair.romance >= bar
-        platonic = not romantic and pair.shared >= max(4, 0.15 * n_paras)
-        if not (romantic or platonic):
-            continue
-        best = sorted(pair.evidence, reverse=True)[:3]
-        out.append(
-            {
-                "tag": "/".join(names) if romantic else " & ".join(names),
-                "type": "romantic" if romantic else "platonic",
-                "characters": names,
-                "ids": sorted([a, b]),
-                # romance first; platonic pairs rank by how much of the story they share
-                "score": round(pair.romance if romantic else pair.shared / n_paras, 3),
-                "shared_paragraphs": pair.shared,
-                "evidence": [
-                    {"start": s, "end": e, "excerpt": _excerpt(text, s, e), "why": f"together, with: {why}"}
-                    for _, s, e, why in best
-                ],
-            }
-        )
-    out.sort(key=lambda r: (r["type"] != "romantic", -r["score"], r["tag"]))
-    return out
-
-
-def infer_category(relationships: list[dict], characters: list[dict]) -> list[dict]:
-    gender = {c["id"]: c.get("gender") for c in characters}
-    cats: dict[str, list] = {}
-    romantic = [r for r in relationships if r["type"] == "romantic"]
-    for n, rel in enumerate(romantic):
-        if n and rel["score"] < ROMANCE_CATEGORY:
-            continue
-        g = sorted(gender.get(i) or "unknown" for i in rel["ids"])
-        if g == ["male", "male"]:
-            tag = "M/M"
-        elif g == ["female", "female"]:
-            tag = "F/F"
-        elif g == ["female", "male"]:
-            tag = "F/M"
-        else:
-            tag = "Other"
-        cats.setdefault(tag, []).append(rel["tag"])
-    if not cats:
-        return [{"tag": "Gen", "evidence": [{"why": "no romantic or sexual relationship found"}]}]
-    return [
-        {"tag": tag, "evidence": [{"why": f"{rel}: {tag}"} for rel in rels]}
-        for tag, rels in sorted(cats.items(), key=lambda kv: -len(kv[1]))
-    ]
 
 
 @register("relationships")
@@ -191,8 +166,20 @@ class Relationships:
     requires = ("characters",)
     assigns = ("relationships", "category")
 
+    def __init__(self, model: RelationshipModel | None = None):
+        self.model = model or RelationshipModel.load()
+
     def __call__(self, doc: Analysis) -> Analysis:
-        rels = infer_relationships(doc)
+        cand = P.candidates(doc)
+        rels, cats = decide(self.model, cand.chars, cand.keys, cand.rows, work_features(cand.rows, cand.work))
+        text = doc.story.text
+        for r in rels:
+            st = cand.stats.get(tuple(r["ids"]))
+            r["shared_paragraphs"] = st.shared if st else 0
+            best = sorted(st.evidence, reverse=True)[:3] if st else []
+            r["evidence"] = [{"start": s, "end": e, "excerpt": _excerpt(text, s, e), "why": f"together, with: {why}"}
+                             for _, s, e, why in best]
+            del r["romantic"]
         doc.inferred["relationships"] = rels
-        doc.inferred["category"] = infer_category(rels, doc.inferred.get("characters") or [])
+        doc.inferred["category"] = cats
         return doc

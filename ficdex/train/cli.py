@@ -66,3 +66,17 @@ def content(
 
     argv = [str(gold), "--out", str(out)] + (["--eval"] if eval_only else []) + (["--limit", str(limit)] if limit else [])
     raise typer.Exit(train_content(argv))
+
+
+@app.command("relationships")
+def relationships(
+    gold: Path = typer.Argument(..., help="AO3 dev gold.jsonl (the works' text is read; the tags are the labels)"),
+    out: Path = typer.Option(Path("ficdex/models/relationships"), "--out", help="where to write pairs.json"),
+    eval_only: bool = typer.Option(False, "--eval", help="print the cross-validated figures only; write nothing"),
+    limit: int = typer.Option(0, "--limit", help="use only the first N works"),
+) -> None:
+    """Train the pairing and category models (5-fold cross-validation printed first)."""
+    from .relationships import main as train_relationships
+
+    argv = [str(gold), "--out", str(out)] + (["--eval"] if eval_only else []) + (["--limit", str(limit)] if limit else [])
+    raise typer.Exit(train_relationships(argv))

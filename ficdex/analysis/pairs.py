@@ -1,0 +1,259 @@
+"""What two characters do together, as numbers a pairing model can weigh.
+
+Every pair among a story's leading characters is a candidate; its features
+say how much of the story the two share (paragraphs, sentences, dialogue
+between them), what the shared passages hold (kisses, sex, declarations,
+family and friendship words), how prominent each of the two is, and their
+genders.  The relationships stage turns these into ranked AO3 pairings with
+a model trained on AO3 authors' own tags (`ficdex train relationships`);
+the features are computed here once so that training and the stage read
+exactly the same numbers.
+
+Second-person stories are AO3's "reader-inserts": "you" outside dialogue is
+a character of its own, whom AO3 authors tag `Reader`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .coref import Spans, quote_spans, sentence_starts
+from .pipeline import Analysis
+
+# (pattern, weight).  Strong cues are hard to read any other way; weak ones
+# only count when they pile up.
+CUES = [
+    (r"kiss(?:ed|es|ing)?|made out|making out|make out|snog\w*", 3.0),
+    (r"(?:made|make|making) love|sex|had sex|in bed (?:together|with)|naked|moan(?:ed|ing|s)?|orgasm\w*|arous\w*", 3.0),
+    (r"i love you|in love|fell for|falling for|lover|boyfriend|girlfriend|fianc[eé]e?|husband|wife|married|wedding|engaged|proposed", 3.0),
+    (r"(?:first|a|our|their|on a|the) date|dating|crush on|flirt\w*|romantic|darling|sweetheart", 2.0),
+    (r"cuddl\w*|snuggl\w*|hold(?:ing)? hands|held (?:his|her|their) hand|caress\w*|nuzzl\w*|lips|blush\w*|embrac\w*|heart (?:pounding|raced|racing|skipped)", 1.0),
+]
+CUE_RES = [(re.compile(rf"\b(?:{p})\b", re.I), w) for p, w in CUES]
+FAMILY = re.compile(
+    r"\b(?:brother|sister|sibling|mother|father|mom|mum|dad|son|daughter|aunt|uncle|cousin|grandm\w+|grandf\w+|niece|nephew)s?\b",
+    re.I,
+)
+FRIEND = re.compile(r"\b(?:friend\w*|buddy|buddies|pal|mate|partner|team\w*|comrade\w*|ally|allies|mentor|student)\b", re.I)
+SECOND = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
+THIRD = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their)\b", re.I)
+FIRST = re.compile(r"\b(?:I|me|my|mine)\b")
+
+SCENE_WINDOW = 2  # paragraphs a character stays "in the scene" after being named
+CANDIDATES = 8  # leading characters whose pairs are considered
+READER = "reader"
+
+FEATURES = (
+    "shared", "shared_frac", "sentences", "romance", "romance_sent", "romance_share", "strong",
+    "family", "friend", "rank_lo", "rank_hi", "share_lo", "share_hi", "top2", "lead", "romance_lead",
+    "dialogue", "mm", "ff", "fm", "gender_unknown", "narrator", "reader", "surname", "tagged",
+    "work_romance", "work_rating", "shared_rel", "sentences_rel", "dialogue_rel", "pair_rank", "rel_lo",
+)
+
+
+@dataclass
+class PairStats:
+    shared: int = 0
+    sentences: int = 0
+    romance: float = 0.0
+    romance_sent: float = 0.0
+    strong: int = 0
+    family: int = 0
+    friend: int = 0
+    dialogue: int = 0
+    evidence: list = field(default_factory=list)  # (weight, start, end, why)
+
+
+def cue_weight(span: str, family: bool, cap: int = 3) -> tuple[float, int, list[str]]:
+    """Summed cue weight, strong-cue count and the cue words of a passage.
+    Family talk ("his mother", "I love you, Dad") makes love words and
+    tenderness ambiguous and a kiss may be a parent's: there only kisses and
+    sex count, and kisses at half weight."""
+    weight, strong, whys = 0.0, 0, []
+    for group, (rx, w) in enumerate(CUE_RES):
+        if family and group >= 2:
+            continue
+        hits = rx.findall(span)
+        if hits:
+            weight += w * min(len(hits), cap) * (0.5 if family and group == 0 else 1.0)
+            strong += len(hits) if w >= 3 else 0
+            whys.append(hits[0].lower())
+    return weight, strong, whys
+
+
+def second_person(text: str) -> bool:
+    """Narrated to "you": more second-person pronouns outside dialogue than
+    first- or third-person ones, and enough of them to be a habit."""
+    quotes = Spans(quote_spans(text))
+    you = sum(1 for m in SECOND.finditer(text) if m.start() not in quotes)
+    if you < 8:
+        return False
+    third = sum(1 for m in THIRD.finditer(text) if m.start() not in quotes)
+    first = sum(1 for m in FIRST.finditer(text) if m.start() not in quotes)
+    return you >= 0.35 * third and you >= first
+
+
+def reader_mentions(text: str) -> list[dict]:
+    quotes = Spans(quote_spans(text))
+    return [{"start": m.start(), "end": m.end(), "character": READER, "kind": "pronoun"}
+            for m in SECOND.finditer(text) if m.start() not in quotes]
+
+
+def _presence(doc: Analysis, mentions: list[dict]):
+    """Per paragraph: (start, end, characters present, mentions inside)."""
+    paras = list(doc.story.paragraphs())
+    present: list[set[str]] = [set() for _ in paras]
+    named: list[set[str]] = [set() for _ in paras]
+    inside: list[list[dict]] = [[] for _ in paras]
+    starts = [p.start for p in paras]
+    for m in mentions:
+        i = bisect.bisect_right(starts, m["start"]) - 1
+        if i < 0 or m.get("character") is None or m["start"] >= paras[i].end:
+            continue
+        present[i].add(m["character"])
+        inside[i].append(m)
+        if m.get("kind") == "name":
+            named[i].add(m["character"])
+    out = []
+    for k, p in enumerate(paras):
+        chars = set(present[k])
+        if len(chars) < 2:
+            # "He kissed him" in a scene the previous paragraphs set up.
+            for back in range(1, SCENE_WINDOW + 1):
+                if k - back >= 0:
+                    chars |= named[k - back]
+        out.append((p.start, p.end, chars, inside[k]))
+    return out
+
+
+def pair_stats(doc: Analysis, mentions: list[dict], keep: set[str]) -> tuple[dict, int]:
+    """Shared paragraphs and sentences of every pair of `keep` characters."""
+    text = doc.story.text
+    sents = sentence_starts(text)
+    pairs: dict[tuple[str, str], PairStats] = defaultdict(PairStats)
+    paras = _presence(doc, mentions)
+    for start, end, chars, inside in paras:
+        chars = chars & keep
+        if len(chars) < 2:
+            continue
+        para = text[start:end]
+        family = FAMILY.search(para) is not None
+        weight, strong, whys = cue_weight(para, family)
+        friend = FRIEND.search(para) is not None
+        by_sent: dict[int, set[str]] = defaultdict(set)
+        for m in inside:
+            if m["character"] in keep:
+                by_sent[bisect.bisect_right(sents, m["start"]) - 1].add(m["character"])
+        sent_cues: dict[int, float] = {}
+        for s, who in by_sent.items():
+            if len(who) >= 2:
+                lo, hi = max(sents[s], start), min(sents[s + 1] if s + 1 < len(sents) else end, end)
+                sent_cues[s] = cue_weight(text[lo:hi], family)[0]
+        # In a crowded paragraph the cue may belong to any two of them.
+        share = 1.0 if len(chars) == 2 else 2.0 / len(chars)
+        for a in chars:
+            for b in chars:
+                if a < b:
+                    p = pairs[(a, b)]
+                    p.shared += 1
+                    p.romance += weight * share
+                    p.strong += strong if len(chars) <= 3 else 0
+                    p.family += family
+                    p.friend += friend
+                    for s, who in by_sent.items():
+                        if a in who and b in who:
+                            p.sentences += 1
+                            p.romance_sent += sent_cues.get(s, 0.0)
+                    if weight:
+                        p.evidence.append((weight, start, end, ", ".join(whys)))
+    for q in doc.inferred.get("quotes") or []:
+        a, b = q.get("speaker"), q.get("addressee")
+        if a and b and a != b and a in keep and b in keep:
+            pairs[tuple(sorted((a, b)))].dialogue += 1
+    return pairs, len(paras)
+
+
+def _surname(name: str) -> str | None:
+    words = name.split()
+    return words[-1].lower() if len(words) > 1 else None
+
+
+@dataclass
+class Candidates:
+    chars: list[dict]  # the leading characters, most mentioned first
+    stats: dict  # (id, id) -> PairStats
+    keys: list[tuple[str, str]]  # one per row
+    rows: list[list[float]]  # FEATURES per pair
+    work: dict  # story-level values the category model reads
+
+
+def candidates(doc: Analysis) -> Candidates:
+    """The leading characters (with a Reader in second-person stories), the
+    stats of every pair among them, and one feature row per pair."""
+    text = doc.story.text
+    chars = [c for c in doc.inferred.get("characters") or [] if c.get("name") != "Narrator"]
+    mentions = list(doc.scratch.get("mentions") or [])
+    if second_person(text):
+        you = reader_mentions(text)
+        chars = chars + [{"id": READER, "name": "Reader", "tag": "Reader", "gender": None, "mentions": len(you),
+                          "reader": True}]
+        mentions = sorted(mentions + you, key=lambda m: m["start"])
+    chars = sorted(chars, key=lambda c: -(c.get("mentions") or 0))[:CANDIDATES]
+    words = max(1, len(text.split()))
+    work_romance, strong, _ = cue_weight(text, False, cap=1 << 30)
+    rating = doc.inferred.get("rating") or {}
+    level = ("General Audiences", "Teen And Up Audiences", "Mature", "Explicit")
+    work_rating = level.index(rating["tag"]) if rating.get("tag") in level else 1
+    work = {"romance": math.log1p(work_romance * 1000.0 / words), "strong": math.log1p(strong * 1000.0 / words),
+            "rating": float(work_rating), "reader": float(any(c["id"] == READER for c in chars)),
+            "characters": math.log1p(len(chars))}
+    if len(chars) < 2:
+        return Candidates(chars, {}, [], [], work)
+    keep = {c["id"] for c in chars}
+    stats, n_paras = pair_stats(doc, mentions, keep)
+    rank = {c["id"]: i for i, c in enumerate(chars)}
+    total = sum(c.get("mentions") or 0 for c in chars) or 1
+    top_shared = max((p.shared for p in stats.values()), default=0)
+    top_romance = max((p.romance for p in stats.values()), default=0.0)
+    top_sent = max((p.sentences for p in stats.values()), default=0) or 1
+    top_dialogue = max((p.dialogue for p in stats.values()), default=0) or 1
+    top_mentions = max((c.get("mentions") or 0 for c in chars), default=0) or 1
+    order = sorted(stats, key=lambda k: (-stats[k].shared, -stats[k].sentences, k))
+    pair_rank = {k: i for i, k in enumerate(order)}
+    keys, rows = [], []
+    for i, a in enumerate(chars):
+        for b in chars[i + 1:]:
+            key = tuple(sorted((a["id"], b["id"])))
+            p = stats.get(key) or PairStats()
+            ra, rb = sorted((rank[a["id"]], rank[b["id"]]))
+            sa, sb = sorted(((a.get("mentions") or 0) / total, (b.get("mentions") or 0) / total))
+            g = sorted(str(c.get("gender")) for c in (a, b))
+            sur = _surname(a.get("name") or "")
+            f = {
+                "shared": math.log1p(p.shared), "shared_frac": p.shared / max(1, n_paras),
+                "sentences": math.log1p(p.sentences), "romance": math.log1p(p.romance),
+                "romance_sent": math.log1p(p.romance_sent),
+                "romance_share": p.romance / top_romance if top_romance else 0.0,
+                "strong": math.log1p(p.strong), "family": p.family / max(1, p.shared),
+                "friend": p.friend / max(1, p.shared), "rank_lo": math.log1p(ra), "rank_hi": math.log1p(rb),
+                "share_lo": sa, "share_hi": sb, "top2": float(rb == 1),
+                "lead": float(top_shared > 0 and p.shared == top_shared),
+                "romance_lead": float(top_romance > 0 and p.romance == top_romance),
+                "dialogue": math.log1p(p.dialogue), "mm": float(g == ["male", "male"]),
+                "ff": float(g == ["female", "female"]), "fm": float(g == ["female", "male"]),
+                "gender_unknown": float(not set(g) <= {"male", "female"}),
+                "narrator": float(any("I" in (c.get("aliases") or {}) for c in (a, b))),
+                "reader": float(READER in key), "surname": float(sur is not None and sur == _surname(b.get("name") or "")),
+                "tagged": float(bool(a.get("tag")) + bool(b.get("tag"))) / 2,
+                "work_romance": work["romance"], "work_rating": work["rating"],
+                "shared_rel": p.shared / top_shared if top_shared else 0.0, "sentences_rel": p.sentences / top_sent,
+                "dialogue_rel": p.dialogue / top_dialogue, "pair_rank": math.log1p(pair_rank.get(key, len(order))),
+                "rel_lo": min(a.get("mentions") or 0, b.get("mentions") or 0) / top_mentions,
+            }
+            keys.append(key)
+            rows.append([f[n] for n in FEATURES])
+    return Candidates(chars, stats, keys, rows, work)

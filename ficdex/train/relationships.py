@@ -1,0 +1,196 @@
+"""Train and cross-validate the relationships stage's models on AO3 dev works.
+
+    ficdex train relationships ../shared/data/ao3-dev/gold.jsonl
+
+Each work is analysed from its story text alone by the default pipeline up
+to (not including) the relationships stage; `ficdex.analysis.pairs` turns the
+result into one feature row per pair of leading characters.  The labels are
+the author's relationship tags, matched to ficdex's characters by the same
+name rule the eval uses (`ficdex.eval.names`).  Three small logistic
+regressions (numpy, `train.linear.fit_logistic`):
+
+* `tagged`: is this pair one the author tagged at all (ranks the pairs);
+* `romantic`: among tagged pairs, is it `A/B` rather than `A & B`;
+* `work`: is the work anything but Gen (its category).
+
+Folds are by work (stratified on Gen / not Gen), so no work's pairs are on
+both sides; the printed figures are out-of-fold.  The shipped weights are
+fitted on every work afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis import pairs as P
+from ..analysis.relationships import WORK_FEATURES, RelationshipModel, decide, work_features
+from ..eval import names
+from ..eval.ao3 import character_forms, load_gold, score_category, score_relationships, story_from_text
+from ..model import Source
+from .linear import FOLDS, SEED, fit_logistic, stratified_folds
+
+L2 = 3.0
+
+
+def analyse(works: list[dict], source: str, progress=None) -> list:
+    """The default pipeline minus the relationships stage, per work."""
+    from ..analysis.pipeline import DEFAULT_STAGES, REGISTRY, Pipeline, load_stages
+
+    load_stages()
+    pipe = Pipeline([REGISTRY[n]() for n in DEFAULT_STAGES if n in REGISTRY and n != "relationships"])
+    docs = []
+    for i, w in enumerate(works):
+        docs.append(pipe(story_from_text(w.get("text") or "", Source(path=f"{source}#{w.get('id', i)}", format="text"))))
+        if progress:
+            progress(i + 1, len(works))
+    return docs
+
+
+def _forms(c: dict) -> set[str]:
+    return {"reader", "you"} if c.get("id") == P.READER else character_forms(c)
+
+
+def pair_labels(gold: list[str], chars: list[dict], keys: list[tuple[str, str]]) -> tuple[list, list]:
+    """Per pair: (tagged, romantic); romantic is None for untagged pairs.
+    Members of a three-way pairing ("A/B/C") count as romantic pairs."""
+    forms = {c["id"]: _forms(c) for c in chars}
+    tagged, romantic = [], []
+    for a, b in keys:
+        hit = None
+        for tag in gold:
+            sep, members = names.split_pairing(tag)
+            if len(members) < 2 or not sep:
+                continue
+            ia = [k for k, m in enumerate(members) if names.names_match(m, forms[a])]
+            ib = [k for k, m in enumerate(members) if names.names_match(m, forms[b])]
+            if any(x != y for x in ia for y in ib):
+                hit = sep
+                break
+        tagged.append(hit is not None)
+        romantic.append(None if hit is None else hit == "/")
+    return tagged, romantic
+
+
+def build(works: list[dict], docs: list) -> list[dict]:
+    """Per work: features, labels and what scoring needs."""
+    data = []
+    for w, doc in zip(works, docs):
+        c = P.candidates(doc)
+        tagged, romantic = pair_labels(w.get("relationships") or [], c.chars, c.keys)
+        cat = w.get("category") or []
+        data.append({"chars": c.chars, "keys": c.keys, "X": np.array(c.rows, dtype=float).reshape(-1, len(P.FEATURES)),
+                     "tagged": tagged, "romantic": romantic, "work": work_features(c.rows, c.work),
+                     "gold_rels": w.get("relationships") or [], "gold_cat": cat,
+                     "not_gen": None if not cat else cat != ["Gen"]})
+    return data
+
+
+def _standard(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def _fit(X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> dict:
+    mean, scale = _standard(X)
+    Z = (X - mean) / scale
+    if weight is not None:  # integer weights by repetition keep fit_logistic as it is
+        reps = np.maximum(1, np.round(weight)).astype(int)
+        Z, y = np.repeat(Z, reps, axis=0), np.repeat(y, reps)
+    w, b = fit_logistic(Z, y.astype(float), L2)
+    return {"mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale],
+            "w": [round(float(v), 5) for v in w], "b": round(b, 5)}
+
+
+def fit(data: list[dict]) -> dict:
+    X = np.vstack([d["X"] for d in data if len(d["keys"])])
+    tagged = np.concatenate([d["tagged"] for d in data if len(d["keys"])]).astype(float)
+    rom = [r for d in data for r in d["romantic"]]
+    mask = np.array([r is not None for r in rom])
+    yrom = np.array([bool(r) for r, m in zip(rom, mask) if m], dtype=float)
+    works = [d for d in data if d["not_gen"] is not None]
+    Xw = np.array([d["work"] for d in works], dtype=float)
+    yw = np.array([d["not_gen"] for d in works], dtype=float)
+    return {
+        "features": list(P.FEATURES),
+        "work_features": list(WORK_FEATURES),
+        "tagged": _fit(X, tagged),
+        "romantic": _fit(X[mask], yrom),
+        "work": _fit(Xw, yw),
+    }
+
+
+def predict(model: dict, data: list[dict]) -> tuple[list[list[str]], list[list[str]]]:
+    """Relationship tags and category tags per work, as the stage makes them."""
+    m = RelationshipModel(model)
+    rels, cats = [], []
+    for d in data:
+        out, cat = decide(m, d["chars"], d["keys"], d["X"].tolist(), d["work"])
+        rels.append([r["tag"] for r in out])
+        cats.append([c["tag"] for c in cat])
+    return rels, cats
+
+
+def figures(data: list[dict], rels: list[list[str]], cats: list[list[str]]) -> dict:
+    gold_rels = [d["gold_rels"] for d in data]
+    # precision of everything emitted, against every tag the author gave
+    emitted = sum(len(r) for r in rels)
+    right = sum(any(names.pairings_match(g, p) for g in gr) for gr, rs in zip(gold_rels, rels) for p in rs)
+    cat = score_category([d["gold_cat"] for d in data], cats)
+    return {
+        "relationship_top3_recall": score_relationships(gold_rels, rels)["top3_recall"],
+        "relationship_precision": right / emitted if emitted else None,
+        "pairings_per_work": emitted / max(1, len(data)),
+        "category_accuracy": cat["exact"],
+        "category_primary_accuracy": cat["primary"],
+        "works": len(data),
+    }
+
+
+def cross_validate(data: list[dict], k: int = FOLDS, seed: int = SEED) -> dict:
+    strata = np.array([0 if d["not_gen"] is None else 1 + int(d["not_gen"]) for d in data])
+    fold = stratified_folds(strata, k, seed)
+    rels: list = [None] * len(data)
+    cats: list = [None] * len(data)
+    for f in range(k):
+        model = fit([d for d, g in zip(data, fold) if g != f])
+        held = [i for i in range(len(data)) if fold[i] == f]
+        r, c = predict(model, [data[i] for i in held])
+        for i, ri, ci in zip(held, r, c):
+            rels[i], cats[i] = ri, ci
+    return figures(data, rels, cats)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="ficdex train relationships")
+    ap.add_argument("gold")
+    ap.add_argument("--out", default="ficdex/models/relationships")
+    ap.add_argument("--eval", action="store_true", help="print the cross-validated figures only")
+    ap.add_argument("--limit", type=int, default=0)
+    args = ap.parse_args(argv)
+    works = load_gold(args.gold, args.limit or None)
+    docs = analyse(works, args.gold, lambda i, n: print(f"\ranalysed {i}/{n}", end="", file=sys.stderr))
+    print(file=sys.stderr)
+    data = build(works, docs)
+    cv = cross_validate(data)
+    print(f"{FOLDS}-fold cross-validation over {len(data)} works (out-of-fold):")
+    for key, v in cv.items():
+        print(f"  {key:28s} {v:.3f}" if isinstance(v, float) else f"  {key:28s} {v}")
+    if args.eval:
+        return 0
+    model = fit(data)
+    model["cross_validation"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in cv.items()}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pairs.json").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out / 'pairs.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
