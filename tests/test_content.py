@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, signals
-from ficdex.analysis.pipeline import Pipeline
+from ficdex.analysis.pipeline import Analysis, Pipeline
 from ficdex.ingest import read
 from ficdex.model import RawChapter, Source, build_story
 from ficdex.train import content as trainer
@@ -114,6 +114,46 @@ def test_age_with_sexual_content_warns_underage_but_age_alone_does_not(pipe):
     assert "Underage" in {w["tag"] for w in doc.inferred["warnings"]}
     doc = pipe(story(young, "He learned to ride and to mend saddles."))
     assert "Underage" not in {w["tag"] for w in doc.inferred["warnings"]}
+
+
+def _linked(text_story, fandom: str, name: str, tag: str) -> Analysis:
+    """A document as the characters and fandoms stages would leave it: one
+    linked character, every mention of its name, one fandom."""
+    import re
+
+    doc = Analysis(text_story)
+    doc.inferred["characters"] = [{"id": "c0", "name": tag, "tag": tag}]
+    doc.inferred["fandoms"] = [{"tag": fandom}]
+    doc.scratch["mentions"] = [{"start": m.start(), "end": m.end(), "character": "c0", "kind": "name"}
+                               for m in re.finditer(name, text_story.text)]
+    return doc
+
+
+SCENE = ("The barn was warm.", "Later Clark lay back in the hay while Lex undressed him, kissed his throat and "
+         "touched him between his legs until he moaned.")
+
+
+def test_canonical_minor_in_a_sexual_passage_warns_underage():
+    """No age is stated: Smallville's Clark is a high-school student, the
+    comics' Clark is not, and the evidence names who and why."""
+    teen = ContentStage()(_linked(story(*SCENE), "Smallville", "Clark", "Clark Kent"))
+    underage = [w for w in teen.inferred["warnings"] if w["tag"] == "Underage"]
+    assert underage and "Clark Kent (canonically 16)" in underage[0]["evidence"][0]["why"]
+    assert "undressed" in underage[0]["evidence"][0]["excerpt"]
+    adult = ContentStage()(_linked(story(*SCENE), "Superman - All Media Types", "Clark", "Clark Kent"))
+    assert "Underage" not in {w["tag"] for w in adult.inferred["warnings"]}
+
+
+def test_aged_up_story_keeps_the_canonical_minor_out():
+    aged = story("Years later, after the wedding, Clark was a married man with a husband.", *SCENE)
+    doc = ContentStage()(_linked(aged, "Smallville", "Clark", "Clark Kent"))
+    assert "Underage" not in {w["tag"] for w in doc.inferred["warnings"]}
+
+
+def test_canonical_minor_without_sexual_content_is_no_warning():
+    doc = ContentStage()(_linked(story("Clark fixed the fence.", "Clark and Lex talked about the crops."),
+                                 "Smallville", "Clark", "Clark Kent"))
+    assert [w["tag"] for w in doc.inferred["warnings"]] == ["No Archive Warnings Apply"]
 
 
 def test_output_shape(pipe):

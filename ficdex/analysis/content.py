@@ -4,8 +4,8 @@ Everything here starts from lexicon hits (lexicon.py), so every tag can point
 at the passages that produced it.  The rating is a small learned model over
 density-aware signals (hits per 1,000 words, the most hits in any ~200-word
 block, and the log count: one explicit scene in a 50k-word story must still
-count); warnings and tags are hand-set rules, tilted toward recall for the
-warnings a reader most needs (Rape/Non-Con, Underage).
+count).  Warnings and tags are hand-set rules in archive_warnings.py; the
+canonical minors they also need come from minors.py.
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ class Signals:
         for p in self.para_of[cat]:
             blocks[self.block_of_para[p]] += 1
         return max(blocks)
+
+    def count_near(self, cat: str, para: int, reach: int = 1) -> int:
+        """Hits of `cat` in paragraphs `para - reach` .. `para + reach`."""
+        paras = self.para_of[cat]
+        return bisect_right(paras, para + reach) - bisect_right(paras, para - reach - 1)
 
     def near(self, cat: str, para: int, reach: int = 1) -> bool:
         """A hit of `cat` in paragraph `para` or within `reach` paragraphs of it."""
@@ -245,64 +250,6 @@ def best_passages(sig: Signals, cats, limit: int = 3, where=None) -> list[dict]:
     return out
 
 
-# ---- warnings and tags --------------------------------------------------------
-
-SEXUAL = ("sex_explicit", "sex_mild")
-
-
-def _in_sexual_scene(sig: Signals, p: int, with_kiss: bool = True) -> bool:
-    cats = SEXUAL + (("kiss",) if with_kiss else ())
-    return any(sig.near(c, p, 1) for c in cats)
-
-
-def _young(sig: Signals) -> list[int]:
-    """Paragraphs with an age cue under 18 within two paragraphs of sexual
-    content (or sexual violence): ages alone are everywhere in fic."""
-    return [p for p in sig.para_of["age"] if any(sig.near(c, p, 2) for c in SEXUAL + ("noncon",))]
-
-
-def warnings(sig: Signals) -> list[dict]:
-    out = []
-    coerced = [p for p in sig.para_of["coercion"] if _in_sexual_scene(sig, p)]
-    noncon = sig.count("noncon") + len(coerced)
-    # Several coercion cues in a story with sexual content, even paragraphs
-    # apart from it (ao3-dev: one more of 13 warned works found, 4 more flags).
-    spread = sig.count("coercion") >= 2 and (sig.count("sex_explicit") >= 1 or sig.count("sex_mild") >= 2)
-    # One cue is enough: a missed warning costs a reader more than an extra one.
-    if sig.count("noncon") >= 1 or coerced or spread:
-        ev = best_passages(sig, ["noncon", "coercion"],
-                           where=lambda c, p: c == "noncon" or spread or _in_sexual_scene(sig, p))
-        out.append({"tag": "Rape/Non-Con", "confidence": round(min(0.9, 0.3 + 0.1 * noncon), 2), "evidence": ev})
-    young = _young(sig)
-    if young:
-        ev = best_passages(sig, ["age"], where=lambda c, p: p in young)
-        out.append({"tag": "Underage", "confidence": round(min(0.8, 0.2 + 0.1 * len(young)), 2), "evidence": ev})
-    # Death words are everywhere in fic; what marks a death story is their
-    # density (>= 2 per 1,000 words: recall 0.72 on ao3-dev, precision ~0.25).
-    deaths = sig.count("death")
-    if deaths and 1000.0 * deaths / sig.words >= 2.0:
-        out.append({"tag": "Major Character Death", "confidence": round(min(0.7, 0.1 + 0.05 * deaths), 2),
-                    "evidence": best_passages(sig, ["death"])})
-    gore, violence = sig.count("gore"), sig.count("violence")
-    if gore >= 2 or (violence >= 3 and 1000.0 * violence / sig.words >= 6.0):
-        out.append({"tag": "Graphic Depictions Of Violence", "confidence": round(min(0.8, 0.2 + 0.1 * gore), 2),
-                    "evidence": best_passages(sig, ["gore", "violence"])})
-    if not out:
-        out.append({"tag": "No Archive Warnings Apply", "confidence": 0.6, "evidence": []})
-    return out
-
-
-def additional_tags(sig: Signals, rating: int, warned: set[str]) -> list[dict]:
-    """Only tags that measured precise against authors' freeforms on ao3-dev.
-    Dubious Consent (0.11; the Rape/Non-Con warning already carries those
-    passages), First Kiss (0.09), Drug Use (0.25), Alcohol (0.30), Swearing
-    (0.03) and Implied/Referenced Underage (0.05) were tried and dropped."""
-    tags = []
-    if sig.block_max("sex_explicit") >= 3:
-        tags.append({"tag": "Explicit Sexual Content", "evidence": best_passages(sig, ["sex_explicit"])})
-    return tags
-
-
 # ---- the stage ----------------------------------------------------------------
 
 def word_passages(sig: Signals, weights: dict[str, float], label: str, words: int = 6, limit: int = 2) -> list[dict]:
@@ -373,10 +320,17 @@ class ContentStage:
         self.model = model or RatingModel.load()
 
     def __call__(self, doc: Analysis) -> Analysis:
+        # Imported here: the rules module builds on this one's signals and evidence.
+        from .archive_warnings import additional_tags, warnings
+        from .minors import canonical_minors
+
         story = doc.story
         sig = signals(story.text, story_paragraphs(story))
         doc.inferred["rating"] = rate(sig, self.model)
-        doc.inferred["warnings"] = warns = warnings(sig)
+        # The characters and fandoms stages are optional: without them only
+        # ages stated in the text can raise Underage.
+        minors = canonical_minors(doc.inferred, doc.scratch, sig.paragraphs)
+        doc.inferred["warnings"] = warns = warnings(sig, minors)
         level = RATINGS.index(doc.inferred["rating"]["tag"])
         doc.inferred["additional_tags"] = additional_tags(sig, level, {w["tag"] for w in warns})
         return doc

@@ -118,7 +118,8 @@ SEX_EXPLICIT = [
         rf"suck(?:ed|ing|s)? (?:{_PRON}) off", rf"(?:jerk|jack)(?:ed|ing|s)? (?:{_PRON} )?off",
         rf"{_POSS} (?:tight |wet |slick |stretched |)(?:hole|entrance)",
         rf"thrust(?:s|ed|ing)? (?:\w+ ){{0,2}}(?:into|inside) (?:{_PRON})",
-        rf"(?:buried|sank|sinking|slid|pushed|pushing) (?:himself|herself|themselves|his cock|into) (?:\w+ )?(?:into|inside|deep)",
+        rf"(?:buried|burying|buries|sank|sinks|sinking|slid|slides|sliding|pushed|pushing) (?:himself|herself|themselves|his cock|into) (?:\w+ )?(?:into|inside|deep)",
+        rf"inside (?:{_PRON}) (?:over and over|again and again)",
         rf"fuck(?:ed|ing|s)? (?:{_PRON}) (?:hard|harder|deep|deeper|senseless|slow|open|into|through|raw)",
         rf"fuck(?:ed|ing) (?:{_PRON})(?! (?:over|up|off|around|with))",
         r"fucking (?:into|himself)",
@@ -136,10 +137,13 @@ SEX_MILD = [_lex("sex_mild", [
     r"hips? (?:rolled|rocked|bucked|stuttered)", r"foreplay", r"lust(?:ful|ing)?", r"horny", r"kink(?:y|s)?",
     r"groin", r"stripp(?:ed|ing) (?:off )?(?:his|her) (?:clothes|shirt)", r"pleasure", r"crotch", r"underwear", r"boxers", r"panties", r"bulge", r"throbb\w*",
     r"(?:his|her) thighs", r"between (?:his|her|my) (?:legs|thighs)",
+    # bodies in a sex scene, where the act itself is left unnamed
+    r"straddl(?:e|ed|es|ing)", rf"(?:moves?|moved|moving|rocks?|rocked|rocking|rides?|riding|rode) (?:atop|above|on top of) (?:{_PRON})",
+    rf"roll(?:s|ed)? off (?:of )?(?:{_PRON})", rf"(?:guid|grip|grabb|h[oe]ld)\w* (?:{_POSS}) hips",
 ], negatable=True), _lex("sex_mild", [r"ass"], check=_sexual_ass)]
 
 KISS = [_lex("kiss", [
-    r"kiss(?:ed|es|ing)?", r"lips (?:met|touched|pressed|brushed|collided|crashed)", r"ma(?:de|king|ke) out",
+    r"kiss(?:ed|es|ing)?", r"lips (?:met|touched|pressed|brushed|collided|crashed)", r"ma(?:de|king|ke) out", r"make-?outs?",
 ], negatable=True)]
 
 PROFANITY = [

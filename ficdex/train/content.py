@@ -229,7 +229,7 @@ def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None, 
     """Cross-validated rating figures (each work rated by a fold model that did
     not train on it) plus warning and tag precision/recall on the same works.
     Warnings and tags are hand-set rules, so their figures are in-sample."""
-    from ..analysis.content import additional_tags, warnings as warn_rules
+    from ..analysis.archive_warnings import additional_tags, warnings as warn_rules
 
     rows = load_gold(gold_path, limit)
     _, X, y, sigs = matrix(rows)
