@@ -220,3 +220,30 @@ def test_bare_surname_of_a_family_goes_to_the_man_unless_a_pronoun_says_otherwis
     mr = next(c for c in chars.values() if "Mr. Bingley" in c["aliases"])
     miss = next(c for c in chars.values() if "Miss Bingley" in c["aliases"])
     assert mr["aliases"].get("Bingley") == 1 and miss["aliases"].get("Bingley") == 1
+
+
+def test_epithets_and_surnames_tagged_as_places_do_not_split_a_man():
+    # "old Wickham" must not stand beside George Wickham as a second
+    # candidate for "Mr. Wickham"; bare "Wickham" tagged as a place is the man
+    # (his surname after "Mr."), and goes to him rather than to Mrs. Wickham.
+    text = ("George Wickham arrived. Mr. Wickham bowed to everyone. Poor Wickham! Then old Wickham laughed. "
+            "Mrs. Wickham smiled at her sister. Wickham sat down and he smiled. Mr. Wickham left. Wickham was gone.")
+    doc = tagged(text, {"George Wickham": "PER", "Mr. Wickham": "PER", "Poor Wickham": "PER",
+                        "old Wickham": "PER", "Mrs. Wickham": "PER", "Wickham": "GPE"})
+    chars = by_name(run(doc))
+    george = chars["George Wickham"]
+    assert george["aliases"]["Mr. Wickham"] == 2 and george["aliases"]["Wickham"] >= 2
+    assert chars["Mrs. Wickham"]["aliases"] == {"Mrs. Wickham": 1}
+    assert not doc.inferred["places"]
+
+
+def test_miss_surname_joins_the_one_woman_of_that_surname():
+    # Captain and General Tilney could be Henry or Eleanor, so they stand
+    # apart; "Miss Tilney" is no captain or general, so she is Eleanor.
+    text = ("Eleanor Tilney walked in with Henry Tilney. Captain Tilney and General Tilney followed. Miss Tilney "
+            "sat down; Captain Tilney stood. Miss Tilney smiled at Eleanor.")
+    doc = run(tagged(text, dict.fromkeys(["Eleanor Tilney", "Henry Tilney", "Captain Tilney", "General Tilney",
+                                          "Miss Tilney", "Eleanor"], "PER")))
+    chars = by_name(doc)
+    assert chars["Eleanor Tilney"]["aliases"]["Miss Tilney"] == 2
+    assert "Miss Tilney" not in chars["Captain Tilney"]["aliases"]

@@ -86,7 +86,9 @@ def cluster(kb, people, active, text):
             cands = list({id(_find(c)): _find(c) for c in clusters if _find(c).matches(n)}.values())
             # "Elizabeth Bennet" beside "Miss Elizabeth Bennet" and "Eliza
             # Bennet": the character already known by this very name.
-            exact = [c for c in cands if n.key in c.variants]
+            # A one-word name seen only after a title ("Mrs. Wickham") is no
+            # more this bare "Wickham" than George Wickham is.
+            exact = [c for c in cands if n.key in c.variants and (len(n.key) > 1 or n.honorific or n.key not in c.titled)]
             if len(cands) > 1 and len(exact) == 1:
                 cands = exact
             if len(n.key) > 1 and len(cands) != 1:

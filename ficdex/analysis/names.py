@@ -220,6 +220,15 @@ def parse(text: str) -> Name:
                 toks = toks[k:]
                 surface = " ".join(toks)
             break
+    # "old Wickham", "poor young Heaslop": a lower-case word (or one of the
+    # usual epithets) before a capitalised one is no part of the name, and a
+    # stray "old Wickham" variant would make "Mr. Wickham" ambiguous.
+    k = 0
+    while k < len(toks) - 1 and (toks[k][:1].islower() or toks[k].casefold() in _BEFORE_TITLE) and toks[k + 1][:1].isupper():
+        k += 1
+    if k:
+        toks = toks[k:]
+        surface = " ".join(toks)
     if len(toks) == 1 and toks[0].rstrip(".").casefold() in BARE_TITLES:
         toks = []
     honorific = gender = None
@@ -307,6 +316,11 @@ class Cluster:
         if n.honorific in MARRIED and any(self.honorifics[h] for h in UNMARRIED):
             return False
         if n.honorific in UNMARRIED and any(self.honorifics[h] for h in MARRIED):
+            return False
+        # Two surname-only forms: "Miss Tilney" is not "Captain Tilney" nor
+        # "General Tilney" unless that one is also known by a title of her sex.
+        if (len(key) == 1 and n.gender and self.variants and all(len(v) == 1 for v in self.variants)
+                and self.honorifics and not self.honor_gender[n.gender]):
             return False
         for v in self.variants:
             # "Lady Catherine" is not "Kitty": a nickname joins only a name

@@ -27,6 +27,7 @@ of the author's fandom tags.
 from __future__ import annotations
 
 import ast
+import bisect
 import csv
 import json
 import re
@@ -70,25 +71,37 @@ def _aliases(cell: str) -> set[str]:
     return {a.strip() for a in value if a and a.strip()}
 
 
-def pdnc_novel(novel_dir: Path, entities, min_quotes: int = 5) -> dict:
+def pdnc_characters(novel_dir: Path) -> tuple[dict[str, set[str]], Counter]:
+    """PDNC's characters (main name -> aliases) and quotes per speaker."""
     with open(novel_dir / "quotation_info.csv", newline="", encoding="utf-8") as f:
         quotes = Counter(row["speaker"] for row in csv.DictReader(f))
     chars = {}
     with open(novel_dir / "character_info.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             chars[row["Main Name"]] = _aliases(row["Aliases"]) | {row["Main Name"]}
+    return chars, quotes
+
+
+def pdnc_novel(novel_dir: Path, entities, min_quotes: int = 5) -> dict:
+    text = (novel_dir / "novel_text.txt").read_text(encoding="utf-8")
+    doc = analyse_text(text, entities)
+    chars, quotes = pdnc_characters(novel_dir)
+    return score_characters(doc, chars, quotes, min_quotes) | {
+        "words": doc.story.words, "seconds": doc.timings["characters+fandoms"]}
+
+
+def score_characters(doc: Analysis, chars: dict[str, set[str]], quotes: Counter, min_quotes: int = 5) -> dict:
+    """The PDNC rule of the module docstring on an analysed novel.  Each
+    missed character is put in one bucket, the first that applies: `unfound`
+    (no occurrence matched), `split` (an alias's plurality in another
+    character), `merged` (its character is mostly someone else's names)."""
     owner: dict[str, set[str]] = {}
     for main, aliases in chars.items():
         for a in aliases:
             owner.setdefault(a, set()).add(main)
-    text = (novel_dir / "novel_text.txt").read_text(encoding="utf-8")
-    doc = analyse_text(text, entities)
-    elapsed = doc.timings["characters+fandoms"]
     story_text = doc.story.text
     names = [m for m in doc.scratch["mentions"] if m["kind"] == "name"]
     starts = [m["start"] for m in names]
-
-    import bisect
 
     def holder(s: int, e: int):
         i = bisect.bisect_right(starts, e - 1) - 1
@@ -113,20 +126,22 @@ def pdnc_novel(novel_dir: Path, entities, min_quotes: int = 5) -> dict:
     # ("The Surgeon", "A Student") have no proper name to cluster.
     frequent = [c for c in chars if quotes.get(c, 0) >= min_quotes and not c.startswith("_")
                 and any(not _DESCRIPTION.match(a) for a in chars[c])]
-    found, missed = [], []
+    found, missed, why = [], [], {}
     for main in frequent:
         aliases = per_alias.get(main, {})
         total = sum((c for c in aliases.values()), Counter())
-        ok = bool(total)
-        if ok:
+        if not total:
+            why[main] = "unfound"
+        else:
             best = total.most_common(1)[0][0]
-            ok = all(c.most_common(1)[0][0] == best for c in aliases.values() if sum(c.values()) >= 2)
             pool = by_cluster[best]
-            ok = ok and pool[main] >= PURITY * sum(pool.values())
-        (found if ok else missed).append(main)
-    return {"characters": len(frequent), "found": len(found), "missed": missed, "detail": {
-                m: {a: dict(c) for a, c in per_alias.get(m, {}).items()} for m in missed},
-            "words": doc.story.words, "seconds": elapsed}
+            if not all(c.most_common(1)[0][0] == best for c in aliases.values() if sum(c.values()) >= 2):
+                why[main] = "split"
+            elif pool[main] < PURITY * sum(pool.values()):
+                why[main] = "merged"
+        (missed if main in why else found).append(main)
+    return {"characters": len(frequent), "found": len(found), "missed": missed, "why": why, "detail": {
+                m: {a: dict(c) for a, c in per_alias.get(m, {}).items()} for m in missed}}
 
 
 def evaluate_characters_pdnc(pdnc_dir: str | Path, entities=None, min_quotes: int = 5, on_novel=None) -> dict:
