@@ -51,7 +51,7 @@ FEATURES = (
     "shared", "shared_frac", "sentences", "romance", "romance_sent", "romance_share", "strong",
     "family", "friend", "rank_lo", "rank_hi", "share_lo", "share_hi", "top2", "lead", "romance_lead",
     "dialogue", "mm", "ff", "fm", "gender_unknown", "narrator", "reader", "surname", "tagged",
-    "work_romance", "work_rating", "shared_rel", "sentences_rel", "dialogue_rel", "pair_rank", "rel_lo",
+    "work_romance", "shared_rel", "sentences_rel", "dialogue_rel", "pair_rank", "rel_lo",
 )
 
 
@@ -205,11 +205,8 @@ def candidates(doc: Analysis) -> Candidates:
     chars = sorted(chars, key=lambda c: -(c.get("mentions") or 0))[:CANDIDATES]
     words = max(1, len(text.split()))
     work_romance, strong, _ = cue_weight(text, False, cap=1 << 30)
-    rating = doc.inferred.get("rating") or {}
-    level = ("General Audiences", "Teen And Up Audiences", "Mature", "Explicit")
-    work_rating = level.index(rating["tag"]) if rating.get("tag") in level else 1
     work = {"romance": math.log1p(work_romance * 1000.0 / words), "strong": math.log1p(strong * 1000.0 / words),
-            "rating": float(work_rating), "reader": float(any(c["id"] == READER for c in chars)),
+            "reader": float(any(c["id"] == READER for c in chars)),
             "characters": math.log1p(len(chars))}
     if len(chars) < 2:
         return Candidates(chars, {}, [], [], work)
@@ -249,7 +246,7 @@ def candidates(doc: Analysis) -> Candidates:
                 "narrator": float(any("I" in (c.get("aliases") or {}) for c in (a, b))),
                 "reader": float(READER in key), "surname": float(sur is not None and sur == _surname(b.get("name") or "")),
                 "tagged": float(bool(a.get("tag")) + bool(b.get("tag"))) / 2,
-                "work_romance": work["romance"], "work_rating": work["rating"],
+                "work_romance": work["romance"],
                 "shared_rel": p.shared / top_shared if top_shared else 0.0, "sentences_rel": p.sentences / top_sent,
                 "dialogue_rel": p.dialogue / top_dialogue, "pair_rank": math.log1p(pair_rank.get(key, len(order))),
                 "rel_lo": min(a.get("mentions") or 0, b.get("mentions") or 0) / top_mentions,

@@ -19,6 +19,7 @@ from importlib import resources
 
 from ..errors import ModelError
 from . import pairs as P
+from .content import bag
 from .pipeline import Analysis, register
 
 # A pair is listed when the model gives it at least this chance of being
@@ -31,7 +32,7 @@ ROMANTIC_MIN = 0.35  # P(A/B | tagged) above which a pairing is written A/B
 # kiss between side characters should not turn a F/M story into F/M + M/M.
 SECOND_CATEGORY = 0.6
 # The work model's P(not Gen) above which the story gets a romantic category.
-NOT_GEN_MIN = 0.5
+NOT_GEN_MIN = 0.65
 # A pair with no romantic passage of its own is still written A/B when the
 # story is this likely a romance: AO3 authors tag a story's pairing even where
 # the chapter shows no kiss, and requiring a cue loses a tenth of the
@@ -39,13 +40,13 @@ NOT_GEN_MIN = 0.5
 UNSEEN_ROMANCE = 0.3
 
 WORK_FEATURES = ("max_romance", "max_romance_sent", "max_strong", "max_tagged_romance", "romance", "strong",
-                 "rating", "reader", "characters")
+                 "reader", "characters")
 _IDX = {n: i for i, n in enumerate(P.FEATURES)}
 
 
 def work_features(rows: list[list[float]], work: dict | None = None) -> list[float]:
     """Story-level values for the Gen / not-Gen model: the strongest pair's
-    cues beside the whole story's cue density and the content rating."""
+    cues beside the whole story's cue density."""
     work = work or {}
 
     def top(name):
@@ -53,7 +54,7 @@ def work_features(rows: list[list[float]], work: dict | None = None) -> list[flo
 
     lead = max(rows, key=lambda r: r[_IDX["shared"]], default=None)
     return [top("romance"), top("romance_sent"), top("strong"), lead[_IDX["romance"]] if lead else 0.0,
-            work.get("romance", 0.0), work.get("strong", 0.0), work.get("rating", 1.0), work.get("reader", 0.0),
+            work.get("romance", 0.0), work.get("strong", 0.0), work.get("reader", 0.0),
             work.get("characters", 0.0)]
 
 
@@ -64,9 +65,13 @@ def _sigmoid(t: float) -> float:
 class _Logistic:
     def __init__(self, d: dict):
         self.mean, self.scale, self.w, self.b = d["mean"], d["scale"], d["w"], d["b"]
+        self.vocab: dict[str, float] = d.get("vocab") or {}  # the work model's bag of words
 
-    def __call__(self, x: list[float]) -> float:
-        return _sigmoid(self.b + sum(w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale)))
+    def __call__(self, x: list[float], words: dict[str, float] | None = None) -> float:
+        t = self.b + sum(w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale))
+        if words and self.vocab:
+            t += sum(self.vocab.get(k, 0.0) * v for k, v in words.items())
+        return _sigmoid(t)
 
 
 class RelationshipModel:
@@ -115,15 +120,16 @@ def pair_category(a: dict, b: dict) -> str:
     return "F/M"
 
 
-def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[float]):
-    """Ranked pairings and categories from the pair rows and the work row."""
+def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[float], words=None):
+    """Ranked pairings and categories from the pair rows, the work row and
+    the story's bag of words (`content.bag`)."""
     by_id = {c["id"]: c for c in chars}
     scored = []
     x_of = dict(zip(keys, rows))
     for key, x in zip(keys, rows):
         scored.append((model.tagged(x), model.romantic(x), key))
     scored.sort(key=lambda t: (-t[0], t[2]))
-    p_work = model.work(work)
+    p_work = model.work(work, words)
     rels = []
     for n, (pt, pr, (a, b)) in enumerate(scored):
         if len(rels) >= MAX_PAIRS or (n and pt < TAG_MIN):
@@ -171,7 +177,8 @@ class Relationships:
 
     def __call__(self, doc: Analysis) -> Analysis:
         cand = P.candidates(doc)
-        rels, cats = decide(self.model, cand.chars, cand.keys, cand.rows, work_features(cand.rows, cand.work))
+        rels, cats = decide(self.model, cand.chars, cand.keys, cand.rows, work_features(cand.rows, cand.work),
+                            bag(doc.story.text))
         text = doc.story.text
         for r in rels:
             st = cand.stats.get(tuple(r["ids"]))

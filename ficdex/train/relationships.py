@@ -32,9 +32,16 @@ from ..analysis.relationships import WORK_FEATURES, RelationshipModel, decide, w
 from ..eval import names
 from ..eval.ao3 import character_forms, load_gold, score_category, score_relationships, story_from_text
 from ..model import Source
-from .linear import FOLDS, SEED, fit_logistic, stratified_folds
+from ..analysis.content import bag
+from .linear import FOLDS, SEED, bag_matrix, fit_dual, fit_logistic, stratified_folds
 
 L2 = 3.0
+# The work model reads a bag of words beside its features (5-fold CV on
+# Gen / not Gen: 0.743 with the features alone, 0.768 with the bag).
+BAG_L2 = 0.3
+BAG_LEXW = 0.3  # the features' scale beside the bag (smaller = a stronger penalty)
+BAG_MIN_DF = 3
+BAG_TOP_K = 2000  # words shipped: the largest weights
 
 
 def analyse(works: list[dict], source: str, progress=None) -> list:
@@ -85,7 +92,7 @@ def build(works: list[dict], docs: list) -> list[dict]:
         cat = w.get("category") or []
         data.append({"chars": c.chars, "keys": c.keys, "X": np.array(c.rows, dtype=float).reshape(-1, len(P.FEATURES)),
                      "tagged": tagged, "romantic": romantic, "work": work_features(c.rows, c.work),
-                     "gold_rels": w.get("relationships") or [], "gold_cat": cat,
+                     "bag": bag(doc.story.text), "gold_rels": w.get("relationships") or [], "gold_cat": cat,
                      "not_gen": None if not cat else cat != ["Gen"]})
     return data
 
@@ -107,6 +114,32 @@ def _fit(X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> dict
             "w": [round(float(v), 5) for v in w], "b": round(b, 5)}
 
 
+def _fit_bag(X: np.ndarray, y: np.ndarray, bags: list[dict]) -> dict:
+    """Features (scaled by BAG_LEXW) beside the bag of words, fitted in the
+    dual (n x n), then the vocabulary trimmed to the BAG_TOP_K words of
+    largest weight and refitted, so what ships is what was scored."""
+    mean, scale = _standard(X)
+    Z = BAG_LEXW * (X - mean) / scale
+    df: dict[str, int] = {}
+    for b in bags:
+        for t in b:
+            df[t] = df.get(t, 0) + 1
+    vocab = sorted(t for t, n in df.items() if n >= BAG_MIN_DF)
+    for trim in (True, False):
+        A = np.hstack([Z, bag_matrix(bags, vocab)])
+        a, b = fit_dual(A @ A.T, y.astype(float), BAG_L2)
+        W = A.T @ a
+        if trim and len(vocab) > BAG_TOP_K:
+            keep = np.argsort(-np.abs(W[Z.shape[1]:]), kind="stable")[:BAG_TOP_K]
+            vocab = sorted(vocab[i] for i in keep)
+        else:
+            break
+    nz = Z.shape[1]
+    return {"mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale],
+            "w": [round(float(BAG_LEXW * v), 5) for v in W[:nz]], "b": round(b, 5),
+            "vocab": {t: round(float(v), 4) for t, v in zip(vocab, W[nz:]) if abs(v) >= 5e-5}}
+
+
 def fit(data: list[dict]) -> dict:
     X = np.vstack([d["X"] for d in data if len(d["keys"])])
     tagged = np.concatenate([d["tagged"] for d in data if len(d["keys"])]).astype(float)
@@ -121,7 +154,7 @@ def fit(data: list[dict]) -> dict:
         "work_features": list(WORK_FEATURES),
         "tagged": _fit(X, tagged),
         "romantic": _fit(X[mask], yrom),
-        "work": _fit(Xw, yw),
+        "work": _fit_bag(Xw, yw, [d["bag"] for d in works]),
     }
 
 
@@ -130,7 +163,7 @@ def predict(model: dict, data: list[dict]) -> tuple[list[list[str]], list[list[s
     m = RelationshipModel(model)
     rels, cats = [], []
     for d in data:
-        out, cat = decide(m, d["chars"], d["keys"], d["X"].tolist(), d["work"])
+        out, cat = decide(m, d["chars"], d["keys"], d["X"].tolist(), d["work"], d["bag"])
         rels.append([r["tag"] for r in out])
         cats.append([c["tag"] for c in cat])
     return rels, cats
