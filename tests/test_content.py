@@ -64,6 +64,13 @@ def test_come_needs_a_sexual_frame():
     assert hits('"I\'m going to come," he gasped.', "sex_explicit") == ["going to come"]
 
 
+def test_consent_cues_are_words_not_prefixes():
+    assert hits("The lab kept the non-contaminated samples apart.", "noncon") == []
+    assert hits("The president had him whored out to the highest bidder.", "noncon") == ["whored out"]
+    assert hits("He didn't want to wake her.", "coercion") == []
+    assert hits("Please don't, she said.", "coercion") == ["please don't"]
+
+
 # ---- the stage on made-up texts --------------------------------------------------
 
 NEUTRAL = [

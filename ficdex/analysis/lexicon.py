@@ -202,10 +202,12 @@ THEMES = [_lex("themes", [
 # Consent: "strong" cues name it; "context" cues only count where a sexual or
 # kissing passage is within a paragraph or two (see content.py).
 NONCON_STRONG = [_lex("noncon", [
-    r"rap(?:e|ed|es|ing|ist)", r"non-?con\w*", r"non-consensual\w*", r"sexual(?:ly)? assault\w*", r"molest\w*",
+    r"rap(?:e|ed|es|ing|ist)", r"non-?con(?:sensual\w*|sent\w*)?", r"sexual(?:ly)? assault\w*", r"molest\w*",
     rf"against (?:{_POSS}|{_PRON}) will", rf"(?:did not|didn['’]t|never|couldn['’]t) consent\w*",
     r"without (?:\w+['’]s |his |her |my |their )?consent", r"forced himself on", r"forced herself on",
     r"prostitut\w*", r"brothels?", r"sexual(?:ly)? abus\w*", r"sold (?:her|him|his body|her body|themselves)",
+    r"sex(?:ual)? slave\w*", r"whored (?:\w+ )?out", r"pimp(?:ed|ing)? (?:\w+ )?out", r"date[- ]rap\w*", r"roofie\w*",
+    r"forced (?:prostitution|to (?:have sex|sleep with|service|pleasure|strip))", r"spiked (?:\w+ )?drink",
 ])]
 
 NONCON_CONTEXT = [_lex("coercion", [
@@ -214,11 +216,13 @@ NONCON_CONTEXT = [_lex("coercion", [
     r"struggl(?:ed|ing) (?:against|beneath|under|to (?:get|break) free)", rf"(?:tried|trying) to push (?:{_PRON}) away",
     rf"(?:forced|forcing|shoved) (?:{_POSS}) tongue", r"(?:forced|stolen|stole) (?:a |the )?kiss", r"unwanted",
     r"coerc\w*", r"dub-?con\w*", r"dubious consent", rf"took advantage of (?:{_PRON})", r"violated",
-    r"(?:didn['’]t|did not) want (?:this|it|to)", r"pushed but", r"to no avail", rf"held (?:{_PRON}) down",
+    r"(?:didn['’]t|did not) want (?:this|it)\b", r"pushed but", r"to no avail", rf"held (?:{_PRON}) down",
     rf"grabbed (?:hold of )?(?:{_POSS}) wrists", r"forcing it open", r"couldn['’]t (?:move|escape|get away)",
     rf"forced (?:{_PRON}) (?:down|onto|against|back|to (?:kneel|the (?:floor|ground|bed)))", r"clients?", r"whores?",
     rf"(?:tried|trying) to (?:recoil|pull away|get away|fight (?:{_PRON}) off)", rf"(?:mashed|crushed|forced) (?:{_POSS}) (?:lips|mouth)",
     rf"(?:grabbed|yanked|fisted) (?:\w+ )?(?:{_POSS}) hair",
+    r"please (?:don['’]t|stop|no)\b", rf"(?:get|got) off (?:of )?(?:{_PRON})", rf"don['’]t touch (?:{_PRON})",
+    r"customers?", r"drugged", r"too drunk", r"blackmail\w*",
 ])]
 
 AGE = [_lex("age", [
