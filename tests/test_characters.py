@@ -247,3 +247,35 @@ def test_miss_surname_joins_the_one_woman_of_that_surname():
     chars = by_name(doc)
     assert chars["Eleanor Tilney"]["aliases"]["Miss Tilney"] == 2
     assert "Miss Tilney" not in chars["Captain Tilney"]["aliases"]
+
+
+def test_mrs_beside_several_daughters_is_their_mother():
+    text = ("Jane Bennet and Elizabeth Bennet came in. Miss Elizabeth Bennet sat. Lydia Bennet laughed. "
+            "Miss Lydia Bennet ran. Mrs. Bennet talked. Mrs. Bennet sighed.")
+    doc = run(tagged(text, dict.fromkeys(["Jane Bennet", "Elizabeth Bennet", "Miss Elizabeth Bennet", "Lydia Bennet",
+                                          "Miss Lydia Bennet", "Mrs. Bennet"], "PER")))
+    chars = by_name(doc)
+    assert chars["Mrs. Bennet"]["aliases"] == {"Mrs. Bennet": 2}
+    assert chars["Jane Bennet"]["aliases"] == {"Jane Bennet": 1}
+
+
+def test_overlong_tagger_spans_are_cut_to_the_name():
+    from ficdex.analysis.people import tidy
+
+    text = 'Mrs. Bennet;--she left. Miss Quested have a drink, have two drinks." They knew the Collector.'
+    s = text.index("Miss")
+    assert text[slice(*tidy(text, 0, 17))] == "Mrs. Bennet"
+    assert text[slice(*tidy(text, s, len(text) - 1))] == "Miss Quested"
+    assert tidy(text, 0, 11) == (0, 11)
+    assert tidy(text, text.index("have a"), len(text) - 1) is None
+
+
+def test_a_name_heard_speaking_is_a_person_though_tagged_a_place():
+    # The tagger calls "Eeyore" a place and misses "Catherine" altogether;
+    # "said Eeyore" three times says otherwise.
+    text = ('"Good morning," said Eeyore. "Is it?" asked Catherine. "Yes," said Eeyore. "No," Catherine said. '
+            '"Well," said Eeyore gloomily. Eeyore walked away from Catherine. "Bye," replied Catherine.')
+    doc = tagged(text, {"Eeyore": "GPE"})
+    chars = by_name(run(doc))
+    assert chars["Eeyore"]["aliases"]["Eeyore"] == 4 and chars["Catherine"]["aliases"]["Catherine"] == 4
+    assert not doc.inferred["places"]

@@ -22,6 +22,7 @@ from collections import Counter
 from .. import knowledge
 from ..knowledge import match
 from . import coref
+from . import people as people_
 from .clusters import cluster, join_cues
 from .names import FIRST_NAME_GENDER, HONORIFICS, NICKNAMES, Cluster, find as _find, parse
 from .pipeline import Analysis, register
@@ -44,7 +45,6 @@ _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*(?![\w'’-])")
 _OBJECT_BEFORE = re.compile(
     r"\b(?:by|of|like|than|about|from|to|with|the|a|an|as|on|in|at|for|into|unlike)\s+$", re.IGNORECASE
 )
-_LOCATIVE = re.compile(r"\b(?:in|into|near|towards?|through|across|via|outside|inside|within|reach|reached)\s+$", re.IGNORECASE)
 _NARRATOR_NAME = re.compile(r"\b(?:[Mm]y name is|I am|I'm|call me)\s+$")
 
 
@@ -61,8 +61,8 @@ class CharacterStage:
         kb = self.kb
         quotes = coref.Spans(coref.quote_spans(text))
         people, things = [], []  # (start, end, surface), (start, end, surface, label, kb thing)
-        entities = doc.inferred.get("entities") or []
-        surnames = _surnames_as_places(text, entities)
+        entities = people_.speaking_names(text, people_.tidy_entities(text, doc.inferred.get("entities") or []))
+        surnames = people_.surnames_as_places(text, entities)
         for e in entities:
             surface, _ = _clean_surface(e["text"])
             key = knowledge.norm(surface)
@@ -223,26 +223,6 @@ class CharacterStage:
                         sightings += [(alias, start, end, entry)] * n
         doc.inferred["characters"] = chars
         return sightings
-
-
-def _surnames_as_places(text: str, entities: list[dict]) -> set[str]:
-    """One-word names tagged as places or companies that are a person's
-    surname in this very story ("Mr. Wickham" beside a hundred bare
-    "Wickham" tagged GPE): unless they mostly follow "in", "into", "near"…,
-    they are the person."""
-    titled = Counter()
-    for e in entities:
-        if e["label"] == "PER":
-            n = parse(e["text"])
-            if n.honorific and len(n.tokens) == 1:
-                titled[n.tokens[0]] += 1
-    out: Counter = Counter()
-    placed: Counter = Counter()
-    for e in entities:
-        if e["label"] != "PER" and titled[e["text"]] >= 2:
-            out[e["text"]] += 1
-            placed[e["text"]] += bool(_LOCATIVE.search(text[max(0, e["start"] - 12) : e["start"]]))
-    return {w for w, n in out.items() if placed[w] < 0.3 * n}
 
 
 def _lower_words(text: str) -> set[str]:

@@ -14,7 +14,7 @@ from collections import Counter
 
 from .. import knowledge
 from .coref import THIRD_PERSON
-from .names import (FIRST_NAME_GENDER, NICKNAMES, Cluster, Name, compatible, find as _find, merge as _merge, parse,
+from .names import (FIRST_NAME_GENDER, MARRIED, NICKNAMES, Cluster, Name, compatible, find as _find, merge as _merge, parse,
                     same_first)
 
 # "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
@@ -104,6 +104,12 @@ def cluster(kb, people, active, text):
                 firsts = [c for c in cands if any(len(v) > 1 and same_first(n.key[0], v[0]) for v in c.variants)]
                 if len(firsts) == 1:
                     cands = firsts
+            # "Mrs. Bennet" beside Jane, Elizabeth and Lydia Bennet is their
+            # mother, not whichever daughter was never called "Miss".
+            if cands and n.honorific in MARRIED and len(n.key) == 1 and len({
+                    id(_find(c)) for c in clusters
+                    if _find(c).gender() == "female" and any(len(v) > 1 and v[-1] == n.key[0] for v in _find(c).variants)}) > 1:
+                cands = []
             if len(cands) == 1:
                 c = cands[0]
             elif not cands or (n.honorific and not all(c.kb for c in cands)):
