@@ -33,12 +33,15 @@ CUES = [
     (r"(?:first|a|our|their|on a|the) date|dating|crush on|flirt\w*|romantic|darling|sweetheart", 2.0),
     (r"cuddl\w*|snuggl\w*|hold(?:ing)? hands|held (?:his|her|their) hand|caress\w*|nuzzl\w*|lips|blush\w*|embrac\w*|heart (?:pounding|raced|racing|skipped)", 1.0),
 ]
-CUE_RES = [(re.compile(rf"\b(?:{p})\b", re.I), w) for p, w in CUES]
+# One pattern, one group per cue weight, matched against the lower-cased
+# text: a case-insensitive scan of this alternation is three times slower.
+CUE_ALL = re.compile(r"\b(?:" + "|".join(rf"({p})" for p, _ in CUES) + r")\b")
+CUE_ALL_I = re.compile(CUE_ALL.pattern, re.I)
 FAMILY = re.compile(
-    r"\b(?:brother|sister|sibling|mother|father|mom|mum|dad|son|daughter|aunt|uncle|cousin|grandm\w+|grandf\w+|niece|nephew)s?\b",
-    re.I,
+    r"\b(?:brother|sister|sibling|mother|father|mom|mum|dad|son|daughter|aunt|uncle|cousin|grandm\w+|grandf\w+|niece|nephew)s?\b"
 )
-FRIEND = re.compile(r"\b(?:friend\w*|buddy|buddies|pal|mate|partner|team\w*|comrade\w*|ally|allies|mentor|student)\b", re.I)
+FRIEND = re.compile(r"\b(?:friend\w*|buddy|buddies|pal|mate|partner|team\w*|comrade\w*|ally|allies|mentor|student)\b")
+FAMILY_I, FRIEND_I = re.compile(FAMILY.pattern, re.I), re.compile(FRIEND.pattern, re.I)
 SECOND = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
 THIRD = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their)\b", re.I)
 FIRST = re.compile(r"\b(?:I|me|my|mine)\b")
@@ -68,21 +71,45 @@ class PairStats:
     evidence: list = field(default_factory=list)  # (weight, start, end, why)
 
 
-def cue_weight(span: str, family: bool, cap: int = 3) -> tuple[float, int, list[str]]:
-    """Summed cue weight, strong-cue count and the cue words of a passage.
-    Family talk ("his mother", "I love you, Dad") makes love words and
-    tenderness ambiguous and a kiss may be a parent's: there only kisses and
-    sex count, and kisses at half weight."""
-    weight, strong, whys = 0.0, 0, []
-    for group, (rx, w) in enumerate(CUE_RES):
-        if family and group >= 2:
-            continue
-        hits = rx.findall(span)
-        if hits:
-            weight += w * min(len(hits), cap) * (0.5 if family and group == 0 else 1.0)
-            strong += len(hits) if w >= 3 else 0
-            whys.append(hits[0].lower())
-    return weight, strong, whys
+class CueIndex:
+    """Every cue in a story, found in one pass, so the weight of any
+    paragraph or sentence is a lookup rather than five more regex scans."""
+
+    def __init__(self, text: str):
+        low = text.lower()
+        # lower() may change the length of a few scripts' text, and offsets must hold
+        same = len(low) == len(text)
+        found = CUE_ALL.finditer(low) if same else CUE_ALL_I.finditer(text)
+        self.hits = [(m.start(), m.lastindex - 1, m.group().lower()) for m in found]
+        self.starts = [h[0] for h in self.hits]
+        self.family = [m.start() for m in (FAMILY.finditer(low) if same else FAMILY_I.finditer(text))]
+        self.friend = [m.start() for m in (FRIEND.finditer(low) if same else FRIEND_I.finditer(text))]
+
+    @staticmethod
+    def within(starts: list[int], lo: int, hi: int) -> bool:
+        return bisect.bisect_left(starts, lo) < bisect.bisect_left(starts, hi)
+
+    def weight(self, lo: int, hi: int, family: bool, cap: int = 3) -> tuple[float, int, list[str]]:
+        """Summed cue weight, strong-cue count and the cue words of a passage.
+        Family talk ("his mother", "I love you, Dad") makes love words and
+        tenderness ambiguous and a kiss may be a parent's: there only kisses
+        and sex count, and kisses at half weight."""
+        i, j = bisect.bisect_left(self.starts, lo), bisect.bisect_left(self.starts, hi)
+        if i == j:
+            return 0.0, 0, []
+        count = [0] * len(CUES)
+        first: list[str | None] = [None] * len(CUES)
+        for _, group, word in self.hits[i:j]:
+            count[group] += 1
+            first[group] = first[group] or word
+        weight, strong, whys = 0.0, 0, []
+        for group, (n, (_, w)) in enumerate(zip(count, CUES)):
+            if not n or (family and group >= 2):
+                continue
+            weight += w * min(n, cap) * (0.5 if family and group == 0 else 1.0)
+            strong += n if w >= 3 else 0
+            whys.append(first[group])
+        return weight, strong, whys
 
 
 def second_person(text: str) -> bool:
@@ -130,7 +157,7 @@ def _presence(doc: Analysis, mentions: list[dict]):
     return out
 
 
-def pair_stats(doc: Analysis, mentions: list[dict], keep: set[str]) -> tuple[dict, int]:
+def pair_stats(doc: Analysis, mentions: list[dict], keep: set[str], cues: CueIndex) -> tuple[dict, int]:
     """Shared paragraphs and sentences of every pair of `keep` characters."""
     text = doc.story.text
     sents = sentence_starts(text)
@@ -140,10 +167,9 @@ def pair_stats(doc: Analysis, mentions: list[dict], keep: set[str]) -> tuple[dic
         chars = chars & keep
         if len(chars) < 2:
             continue
-        para = text[start:end]
-        family = FAMILY.search(para) is not None
-        weight, strong, whys = cue_weight(para, family)
-        friend = FRIEND.search(para) is not None
+        family = cues.within(cues.family, start, end)
+        weight, strong, whys = cues.weight(start, end, family)
+        friend = cues.within(cues.friend, start, end)
         by_sent: dict[int, set[str]] = defaultdict(set)
         for m in inside:
             if m["character"] in keep:
@@ -152,7 +178,7 @@ def pair_stats(doc: Analysis, mentions: list[dict], keep: set[str]) -> tuple[dic
         for s, who in by_sent.items():
             if len(who) >= 2:
                 lo, hi = max(sents[s], start), min(sents[s + 1] if s + 1 < len(sents) else end, end)
-                sent_cues[s] = cue_weight(text[lo:hi], family)[0]
+                sent_cues[s] = cues.weight(lo, hi, family)[0]
         # In a crowded paragraph the cue may belong to any two of them.
         share = 1.0 if len(chars) == 2 else 2.0 / len(chars)
         for a in chars:
@@ -204,14 +230,15 @@ def candidates(doc: Analysis) -> Candidates:
         mentions = sorted(mentions + you, key=lambda m: m["start"])
     chars = sorted(chars, key=lambda c: -(c.get("mentions") or 0))[:CANDIDATES]
     words = max(1, len(text.split()))
-    work_romance, strong, _ = cue_weight(text, False, cap=1 << 30)
+    cues = CueIndex(text)
+    work_romance, strong, _ = cues.weight(0, len(text), False, cap=1 << 30)
     work = {"romance": math.log1p(work_romance * 1000.0 / words), "strong": math.log1p(strong * 1000.0 / words),
             "reader": float(any(c["id"] == READER for c in chars)),
             "characters": math.log1p(len(chars))}
     if len(chars) < 2:
         return Candidates(chars, {}, [], [], work)
     keep = {c["id"] for c in chars}
-    stats, n_paras = pair_stats(doc, mentions, keep)
+    stats, n_paras = pair_stats(doc, mentions, keep, cues)
     rank = {c["id"]: i for i, c in enumerate(chars)}
     total = sum(c.get("mentions") or 0 for c in chars) or 1
     top_shared = max((p.shared for p in stats.values()), default=0)
