@@ -252,3 +252,27 @@ def test_dual_fit_matches_primal():
     w, b = trainer.fit_logistic(X, y, l2=1.0)
     a, b2 = trainer.fit_dual(X @ X.T, y, 1.0)
     assert np.allclose(X.T @ a, w, atol=1e-4) and abs(b - b2) < 1e-4
+
+
+def test_stage_cross_validation_rates_each_work_as_the_stage_would():
+    """Made-up works, two of them Explicit-labelled without an explicit word:
+    the fold models' ratings go through the stage's rules, so those can be
+    Mature at most, and unrated works get no rating."""
+    scene = "He slid inside her, his cock thick and slow, and she came hard with a cry; he came inside her."
+    texts, y = [], []
+    for i in range(30):
+        texts.append(" ".join(NEUTRAL) + f" Day {i}.")
+        y.append(0)
+        texts.append(f"{scene} Night {i}." if i < 28 else f"She moaned, naked, her breasts against him. Night {i}.")
+        y.append(3)
+    texts.append(scene)
+    y.append(-1)
+    sigs = [signals(t) for t in texts]
+    tags = trainer.stage_ratings_cv(sigs, y, k=3)
+    assert tags[-1] is None
+    assert all(t in RATINGS for t in tags[:-1])
+    plain = [RATINGS.index(t) for t, lab in zip(tags, y) if lab == 0]
+    scenes = [RATINGS.index(t) for t, lab in zip(tags, y) if lab == 3][:28]
+    assert scenes.count(3) >= 24 and max(plain) < 3
+    no_explicit_words = [t for t, s in zip(tags, sigs) if not s.count("sex_explicit")]
+    assert "Explicit" not in no_explicit_words

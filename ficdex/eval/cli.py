@@ -39,18 +39,20 @@ def _finish(result: dict, json_path: Optional[Path]) -> None:
 def ao3(
     gold: Path = typer.Argument(..., help="gold.jsonl: one AO3 work per line with the author's tags."),
     limit: Optional[int] = LIMIT_OPT,
+    cv: int = typer.Option(0, "--cv", min=0, help="Rate each work by a rating model trained without it "
+                           "(K-fold cross-validation; 0: the shipped model, in-sample on ao3-dev)."),
     json_path: Optional[Path] = JSON_OPT,
 ):
     """Tag each work from its text alone; score against the author's tags.
 
-    Example: ficdex eval ao3 ../shared/data/ao3-dev/gold.jsonl --json ao3.json
+    Example: ficdex eval ao3 ../shared/data/ao3-dev/gold.jsonl --cv 5 --json ao3.json
     """
     from .ao3 import evaluate_ao3, print_ao3
 
     try:
         with progress(err, err.is_terminal) as bar:
             task = bar.add_task("analysing works", total=None)
-            result = evaluate_ao3(gold, limit=limit, on_work=lambda i, n: bar.update(task, completed=i, total=n))
+            result = evaluate_ao3(gold, limit=limit, cv=cv, on_work=lambda i, n: bar.update(task, completed=i, total=n))
     except FicdexError as e:
         _fail(e)
     print_ao3(result, out)

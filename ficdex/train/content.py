@@ -33,22 +33,22 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.content import RATINGS, RatingModel, bag, features, signals
+from ..analysis.content import RATINGS, RatingModel, Signals, bag, features, rate, signals
 from ..model import RawChapter, Source, build_story
 # The numpy fitting machinery lives in .linear to keep both modules readable;
 # it is re-exported here because tests and callers import it from this module.
 from .linear import (EXPLICIT_WEIGHT, FEATURES, FOLDS, GENERAL_WEIGHT, GRID, L2, L2_BOW, LEXW, MIN_DF, SEED,
                      TOP_K, bag_matrix, choose_thresholds, cumulative, decide, doc_bags, fit_dual, fit_levels,
-                     fit_logistic, inner_oof, rating_metrics, stage_floors, stratified_folds, train)
+                     fit_logistic, inner_oof, rating_metrics, stage_caps, stage_floors, stratified_folds, train)
 
 __all__ = [
     # re-exported from .linear
     "EXPLICIT_WEIGHT", "FEATURES", "FOLDS", "GENERAL_WEIGHT", "GRID", "L2", "L2_BOW", "LEXW", "MIN_DF", "SEED",
     "TOP_K", "bag_matrix", "choose_thresholds", "cumulative", "decide", "doc_bags", "fit_dual", "fit_levels",
-    "fit_logistic", "inner_oof", "rating_metrics", "stage_floors", "stratified_folds", "train",
+    "fit_logistic", "inner_oof", "rating_metrics", "stage_caps", "stage_floors", "stratified_folds", "train",
     # defined here
     "load_gold", "work_signals", "label", "OPERATING_POINTS", "cross_validate", "format_tradeoff", "matrix",
-    "main", "run", "WARNINGS", "TAG_GOLD", "evaluate_content", "format_report", "train_content",
+    "main", "run", "WARNINGS", "TAG_GOLD", "evaluate_content", "format_report", "train_content", "stage_ratings_cv",
 ]
 
 
@@ -108,13 +108,31 @@ def cross_validate(X: np.ndarray, y: np.ndarray, log=print, bags: list | None = 
             p = np.zeros(len(y), dtype=int)
             ts = []
             for tr, te, oof in kept:
-                t = choose_thresholds(y[tr], oof, stage_floors(X[tr]), ew, gw)
+                t = choose_thresholds(y[tr], oof, stage_floors(X[tr]), ew, gw, stage_caps(X[tr]))
                 ts.append(t)
                 p[te] = decide(cum[te], t, X[te])
             tradeoff.append({"explicit_weight": ew, "general_weight": gw,
                              "thresholds": np.round(np.mean(ts, axis=0), 3).tolist()}
                             | {k: v for k, v in rating_metrics(y, p).items() if k != "confusion"})
     return pred, cum, per_fold
+
+
+def stage_ratings_cv(sigs: list[Signals], y, k: int = FOLDS) -> list[str | None]:
+    """Each rated work's rating exactly as the stage gives it (content.rate,
+    with its floor and explicit-passage rules), by a model trained, thresholds
+    and all, on the other k-1 folds; None for unrated works (y < 0).  This is
+    what `ficdex eval ao3 --cv K` prints instead of the in-sample rows."""
+    y = np.asarray(y)
+    X = np.array([[f[n] for n in FEATURES] for f in map(features, sigs)])
+    rated = np.flatnonzero(y >= 0)
+    folds = stratified_folds(y[rated], k)
+    out: list[str | None] = [None] * len(sigs)
+    for f in range(k):
+        tr, te = rated[folds != f], rated[folds == f]
+        model = RatingModel(train(X[tr], y[tr]) | {"features": FEATURES})
+        for i in te:
+            out[i] = rate(sigs[i], model)["tag"]
+    return out
 
 
 def format_tradeoff(rows: list[dict]) -> str:

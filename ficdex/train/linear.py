@@ -159,17 +159,26 @@ def cumulative(params: dict, X: np.ndarray, bags: list[dict[str, float]] | None 
 
 
 # The feature order the stage computes; decide() needs the column of the
-# longest explicit block to apply the same floor rule as the stage.
+# longest explicit block to apply the same floor rule as the stage, and the
+# explicit count for its other rule (no explicit passage, no Explicit).
 FEATURES = list(features(signals("")))
 _BLOCK_MAX = FEATURES.index("sex_explicit.block_max")
+_COUNT = FEATURES.index("sex_explicit.count")
+
+
+def stage_caps(X: np.ndarray) -> np.ndarray:
+    """The highest level the stage may give each work: Mature without an
+    explicit passage to show for Explicit (content.rate)."""
+    return np.where(np.expm1(X[:, _COUNT]) < 0.5, 2, 3)
 
 
 def decide(cum: np.ndarray, thresholds, X: np.ndarray | None = None) -> np.ndarray:
-    """Levels from cumulative probabilities; with X, the stage's floor rule too."""
+    """Levels from cumulative probabilities; with X, the stage's floor and
+    explicit-passage rules too, so cross-validation scores what ships."""
     level = (cum >= np.asarray(thresholds)).astype(int).cumprod(axis=1).sum(axis=1)
     if X is not None:
         floors = [floor_level(int(round(v))) for v in np.expm1(X[:, _BLOCK_MAX])]
-        level = np.maximum(level, floors)
+        level = np.minimum(np.maximum(level, floors), stage_caps(X))
     return level
 
 
@@ -190,15 +199,17 @@ def rating_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
 
 
 def choose_thresholds(y: np.ndarray, cum: np.ndarray, floors: np.ndarray | int = 0,
-                      explicit_weight: float | None = None, general_weight: float | None = None) -> list[float]:
+                      explicit_weight: float | None = None, general_weight: float | None = None,
+                      caps: np.ndarray | int = 3) -> list[float]:
     """Maximise exact accuracy, less penalties for falling short of the goals
-    (Explicit recall 0.95; at most 2% of Mature/Explicit rated General)."""
+    (Explicit recall 0.95; at most 2% of Mature/Explicit rated General), for
+    the levels the stage will output (`floors`, `caps`: see decide)."""
     ew = EXPLICIT_WEIGHT if explicit_weight is None else explicit_weight
     gw = GENERAL_WEIGHT if general_weight is None else general_weight
     best, best_t = -1e9, [0.5, 0.5, 0.5]
     explicit, mature_up = y == 3, y >= 2
     for t in product(GRID, GRID, GRID):
-        pred = np.maximum(decide(cum, t), floors)
+        pred = np.minimum(np.maximum(decide(cum, t), floors), caps)
         recall = (pred[explicit] == 3).mean() if explicit.any() else 1.0
         as_general = (pred[mature_up] == 0).mean() if mature_up.any() else 0.0
         score = (pred == y).mean() - ew * max(0.0, 0.95 - recall) - gw * max(0.0, as_general - 0.02)
@@ -243,5 +254,5 @@ def train(X: np.ndarray, y: np.ndarray, bags: list | None = None, oof: np.ndarra
     if oof is None:
         oof = inner_oof(X, y, bags)
     params = fit_levels(X, y, bags)
-    params["thresholds"] = choose_thresholds(y, oof, stage_floors(X))
+    params["thresholds"] = choose_thresholds(y, oof, stage_floors(X), caps=stage_caps(X))
     return params
