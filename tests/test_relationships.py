@@ -106,3 +106,20 @@ def test_seeds(seeds):
     inf = _seed(seeds, "004")
     assert inf["relationships"][0]["tag"] == "Clark Kent/Lex Luthor"
     assert [c["tag"] for c in inf["category"]] == ["M/M"]
+
+
+@pytest.mark.slow
+def test_cross_validated_model_beats_the_majority_on_ao3_dev(shared_data):
+    """Train and score out of fold on 200 AO3 works: the author's first
+    pairing among the top three, and the category, well above always
+    answering the most common ones."""
+    from ficdex.eval.ao3 import baselines, load_gold
+    from ficdex.train import relationships as T
+
+    works = load_gold(shared_data / "ao3-dev" / "gold.jsonl", 200)
+    data = T.build(works, T.analyse(works, "gold.jsonl"))
+    cv = T.cross_validate(data)
+    base = baselines(works)
+    assert cv["relationship_top3_recall"] >= base["relationship_top3_recall"] + 0.2
+    assert cv["category_primary_accuracy"] >= base["category_primary_accuracy"] + 0.2
+    assert 1.0 <= cv["pairings_per_work"] <= 3.0
