@@ -22,6 +22,7 @@ def ner(
     cv: int = typer.Option(0, "--cv", help="first run k-fold cross-validation and print it"),
     seed: int = typer.Option(0, "--seed"),
     epochs: int = typer.Option(0, "--epochs", help="override ner.cfg's max_epochs"),
+    vectors: Path = typer.Option(None, "--vectors", help="static vectors made by `ficdex train vectors`"),
 ) -> None:
     """Train the literary entity tagger on every LitBank document."""
     import time
@@ -39,6 +40,7 @@ def ner(
                 k=cv,
                 seed=seed,
                 epochs=epochs or None,
+                vectors=vectors,
                 progress=lambda f: console.print(f"fold {f['fold']}: F1 {f['f1']:.3f} ({f['train_seconds']}s)"),
             )
             from ..eval.litbank import print_litbank
@@ -46,12 +48,33 @@ def ner(
             print_litbank({**res, "words_per_second": None, "on_training_data": False}, Console())
             typer.echo(fold_summary(res))
         t0 = time.perf_counter()
-        nlp = train_ner(litbank_dir, out, seed=seed, epochs=epochs or None)
+        nlp = train_ner(litbank_dir, out, seed=seed, epochs=epochs or None, vectors=vectors)
     except FicdexError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     n = len(nlp.meta["ficdex"]["training_documents"])
     typer.echo(f"trained on {n} documents in {time.perf_counter() - t0:.0f}s, saved to {out}")
+
+
+@app.command("vectors")
+def vectors_cmd(
+    data_dir: Path = typer.Argument(..., help="the shared data folder (pdnc/, ao3-dev/, litbank/)"),
+    out: Path = typer.Option(..., "--out", help="where to save the vectors (a spaCy folder)"),
+) -> None:
+    """Train the tagger's static word vectors (floret) on the unlabeled
+    fiction in DATA_DIR; text overlapping LitBank is left out."""
+    from rich.console import Console
+
+    from ..errors import FicdexError
+    from .vectors import train_vectors
+
+    console = Console(stderr=True)
+    try:
+        stats = train_vectors(data_dir, out, litbank_dir=data_dir / "litbank", log=console.print)
+    except FicdexError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    typer.echo(f"{stats['words']:,} tokens, {stats['seconds']}s, saved to {out}")
 
 
 @app.command("content")

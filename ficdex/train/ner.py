@@ -45,10 +45,13 @@ def train_ner(
     epochs: int | None = None,
     overrides: dict | None = None,
     augment: int = AUGMENT,
+    vectors: str | Path | None = None,
     log=None,
 ):
     """Train on `docs` (names or LitDocs; default every document) and save
-    to `out_dir` (if given).  Returns the trained spaCy `Language`."""
+    to `out_dir` (if given).  `vectors` is a folder made by
+    `ficdex.train.vectors.train_vectors`; the tok2vec then reads them beside
+    its hashed features.  Returns the trained spaCy `Language`."""
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as spacy_train
     from spacy.util import fix_random_seed
@@ -71,6 +74,7 @@ def train_ner(
             "paths.dev": str(dev_path),
             "system.seed": seed,
             **({"training.max_epochs": epochs} if epochs else {}),
+            **(_vector_overrides(vectors) if vectors else {}),
             **(overrides or {}),
         }
         fix_random_seed(seed)
@@ -103,6 +107,12 @@ def train_ner(
         nlp.to_disk(out_dir)
         prune_strings(out_dir)
     return nlp
+
+
+def _vector_overrides(vectors: str | Path) -> dict:
+    if not (Path(vectors) / "vocab" / "vectors.cfg").exists():
+        raise InputError("not a vectors folder (make one with `ficdex train vectors`)", str(vectors))
+    return {"paths.vectors": str(vectors), "components.tok2vec.model.embed.include_static_vectors": True}
 
 
 def prune_strings(model_dir: str | Path) -> int:
@@ -193,6 +203,7 @@ def cross_validate(
     seed: int = 0,
     epochs: int | None = None,
     overrides: dict | None = None,
+    vectors: str | Path | None = None,
     progress=None,
 ) -> dict:
     """k-fold cross-validation by document.  Returns per-fold scores and
@@ -208,7 +219,9 @@ def cross_validate(
         held_set = set(held)
         train_docs = [d for d in lit if d.name not in held_set]
         t1 = time.perf_counter()
-        nlp = train_ner(litbank_dir, None, docs=train_docs, seed=seed, epochs=epochs, overrides=overrides)
+        nlp = train_ner(
+            litbank_dir, None, docs=train_docs, seed=seed, epochs=epochs, overrides=overrides, vectors=vectors
+        )
         s = score(nlp, [by_name[n] for n in held])
         s["fold"] = i
         s["train_seconds"] = round(time.perf_counter() - t1, 1)
