@@ -60,7 +60,9 @@ def test_the_kissing_pair_ranks_first_with_its_passages():
 def test_no_romance_is_gen():
     doc = _doc(PARAS[3:])
     assert [c["tag"] for c in doc.inferred["category"]] == ["Gen"]
-    assert all(not r["evidence"] for r in doc.inferred["relationships"])
+    # nothing romantic is shown: the passage they share, said to be no more
+    for r in doc.inferred["relationships"]:
+        assert r["evidence"] and all("no romantic passage" in e["why"] for e in r["evidence"])
 
 
 def test_category_follows_the_genders():

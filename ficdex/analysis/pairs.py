@@ -68,6 +68,7 @@ class PairStats:
     family: int = 0
     friend: int = 0
     dialogue: int = 0
+    first: tuple[int, int] | None = None  # the first paragraph they share
     evidence: list = field(default_factory=list)  # (weight, start, end, why)
 
 
@@ -186,6 +187,7 @@ def pair_stats(doc: Analysis, mentions: list[dict], keep: set[str], cues: CueInd
                 if a < b:
                     p = pairs[(a, b)]
                     p.shared += 1
+                    p.first = p.first or (start, end)
                     p.romance += weight * share
                     p.strong += strong if len(chars) <= 3 else 0
                     p.family += family

@@ -135,11 +135,13 @@ def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[f
         if len(rels) >= MAX_PAIRS or (n and pt < TAG_MIN):
             break
         names = sorted([_tag_name(by_id[a]), _tag_name(by_id[b])], key=str.casefold)
-        # A story read as Gen has no romantic pairing: one verdict, not two.
-        romantic = pr >= ROMANTIC_MIN and (x_of[(a, b)][_IDX["romance"]] > 0 or (p_work >= UNSEEN_ROMANCE))
+        cued = x_of[(a, b)][_IDX["romance"]] > 0
+        romantic = pr >= ROMANTIC_MIN and (cued or p_work >= UNSEEN_ROMANCE)
+        why = (f"no romantic passage of their own; A/B as the story reads as a romance (P {p_work:.2f})"
+               if romantic and not cued else "together, no romantic passage between them")
         rels.append({"tag": "/".join(names) if romantic else " & ".join(names),
                      "type": "romantic" if romantic else "platonic", "characters": names,
-                     "ids": sorted([a, b]), "score": round(pt, 3), "romantic": round(pr, 3)})
+                     "ids": sorted([a, b]), "score": round(pt, 3), "romantic": round(pr, 3), "why": why})
     if p_work < NOT_GEN_MIN:
         why = f"no romantic or sexual relationship found (P(romance) {p_work:.2f})"
         return rels, [{"tag": "Gen", "evidence": [{"why": why}]}]
@@ -186,7 +188,11 @@ class Relationships:
             best = sorted(st.evidence, reverse=True)[:3] if st else []
             r["evidence"] = [{"start": s, "end": e, "excerpt": _excerpt(text, s, e), "why": f"together, with: {why}"}
                              for _, s, e, why in best]
-            del r["romantic"]
+            if not best and st and st.first:
+                # no cue to show: the first passage they share, and why the tag was still given
+                s, e = st.first
+                r["evidence"] = [{"start": s, "end": e, "excerpt": _excerpt(text, s, e), "why": r["why"]}]
+            del r["romantic"], r["why"]
         doc.inferred["relationships"] = rels
         doc.inferred["category"] = cats
         return doc
