@@ -46,6 +46,22 @@ SECOND = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
 THIRD = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their)\b", re.I)
 FIRST = re.compile(r"\b(?:I|me|my|mine)\b")
 
+# The work model's bag of words: letter runs written in lower case (so not
+# names), weight 1 + log(count), scaled to unit length.  Kept here rather
+# than shared with the content stage so that the shipped vocabulary always
+# meets the tokens it was trained on.
+_WORD = re.compile(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])")
+
+
+def bag(text: str) -> dict[str, float]:
+    counts: dict[str, int] = defaultdict(int)
+    for w in _WORD.findall(text):
+        counts[w] += 1
+    vals = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vals.values())) or 1.0
+    return {t: v / norm for t, v in vals.items()}
+
+
 SCENE_WINDOW = 2  # paragraphs a character stays "in the scene" after being named
 CANDIDATES = 8  # leading characters whose pairs are considered
 READER = "reader"

@@ -19,7 +19,6 @@ from importlib import resources
 
 from ..errors import ModelError
 from . import pairs as P
-from .content import bag
 from .pipeline import Analysis, register
 
 # A pair is listed when the model gives it at least this chance of being
@@ -122,7 +121,7 @@ def pair_category(a: dict, b: dict) -> str:
 
 def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[float], words=None):
     """Ranked pairings and categories from the pair rows, the work row and
-    the story's bag of words (`content.bag`)."""
+    the story's bag of words (`pairs.bag`)."""
     by_id = {c["id"]: c for c in chars}
     scored = []
     x_of = dict(zip(keys, rows))
@@ -180,7 +179,7 @@ class Relationships:
     def __call__(self, doc: Analysis) -> Analysis:
         cand = P.candidates(doc)
         rels, cats = decide(self.model, cand.chars, cand.keys, cand.rows, work_features(cand.rows, cand.work),
-                            bag(doc.story.text))
+                            P.bag(doc.story.text))
         text = doc.story.text
         for r in rels:
             st = cand.stats.get(tuple(r["ids"]))

@@ -32,11 +32,10 @@ from ..analysis.relationships import WORK_FEATURES, RelationshipModel, decide, w
 from ..eval import names
 from ..eval.ao3 import character_forms, load_gold, score_category, score_relationships, story_from_text
 from ..model import Source
-from ..analysis.content import bag
 from .linear import FOLDS, SEED, bag_matrix, fit_dual, fit_logistic, stratified_folds
 
 L2 = 3.0
-# The work model reads a bag of words beside its features (5-fold CV on
+# The work model reads a bag of words (`pairs.bag`) beside its features (5-fold CV on
 # Gen / not Gen: 0.743 with the features alone, 0.768 with the bag).
 BAG_L2 = 0.3
 BAG_LEXW = 0.3  # the features' scale beside the bag (smaller = a stronger penalty)
@@ -92,7 +91,7 @@ def build(works: list[dict], docs: list) -> list[dict]:
         cat = w.get("category") or []
         data.append({"chars": c.chars, "keys": c.keys, "X": np.array(c.rows, dtype=float).reshape(-1, len(P.FEATURES)),
                      "tagged": tagged, "romantic": romantic, "work": work_features(c.rows, c.work),
-                     "bag": bag(doc.story.text), "gold_rels": w.get("relationships") or [], "gold_cat": cat,
+                     "bag": P.bag(doc.story.text), "gold_rels": w.get("relationships") or [], "gold_cat": cat,
                      "not_gen": None if not cat else cat != ["Gen"]})
     return data
 
