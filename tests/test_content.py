@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, signals
+from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, explicit_backed, signals
 from ficdex.analysis.pipeline import Analysis, Pipeline
 from ficdex.ingest import read
 from ficdex.model import RawChapter, Source, build_story
@@ -191,6 +191,19 @@ def test_seed_004_is_teen_or_general_without_warnings(pipe, seeds):
     assert [w["tag"] for w in doc.inferred["warnings"]] == ["No Archive Warnings Apply"]
 
 
+def test_seeds_with_characters_and_fandoms(seeds):
+    """The whole default pipeline, where the content stage also knows who is
+    in the story: the teen first kiss stays unwarned (Smallville's Clark is a
+    canonical minor, but there is no sexual content), the explicit seed keeps
+    both of its warnings."""
+    from ficdex.analysis.pipeline import analyze
+
+    teen = analyze(_seed(seeds, "004"))
+    assert [w["tag"] for w in teen.inferred["warnings"]] == ["No Archive Warnings Apply"]
+    explicit = analyze(_seed(seeds, "000"))
+    assert {"Rape/Non-Con", "Underage"} <= {w["tag"] for w in explicit.inferred["warnings"]}
+
+
 def test_stage_is_fast(pipe, seeds):
     s = _seed(seeds, "000")
     t0 = time.perf_counter()
@@ -255,7 +268,7 @@ def test_dual_fit_matches_primal():
 
 
 def test_stage_cross_validation_rates_each_work_as_the_stage_would():
-    """Made-up works, two of them Explicit-labelled without an explicit word:
+    """Made-up works, two of them Explicit-labelled without a sexual passage:
     the fold models' ratings go through the stage's rules, so those can be
     Mature at most, and unrated works get no rating."""
     scene = "He slid inside her, his cock thick and slow, and she came hard with a cry; he came inside her."
@@ -263,7 +276,7 @@ def test_stage_cross_validation_rates_each_work_as_the_stage_would():
     for i in range(30):
         texts.append(" ".join(NEUTRAL) + f" Day {i}.")
         y.append(0)
-        texts.append(f"{scene} Night {i}." if i < 28 else f"She moaned, naked, her breasts against him. Night {i}.")
+        texts.append(f"{scene} Night {i}." if i < 28 else f"She moaned against him in the dark. Night {i}.")
         y.append(3)
     texts.append(scene)
     y.append(-1)
@@ -274,5 +287,5 @@ def test_stage_cross_validation_rates_each_work_as_the_stage_would():
     plain = [RATINGS.index(t) for t, lab in zip(tags, y) if lab == 0]
     scenes = [RATINGS.index(t) for t, lab in zip(tags, y) if lab == 3][:28]
     assert scenes.count(3) >= 24 and max(plain) < 3
-    no_explicit_words = [t for t, s in zip(tags, sigs) if not s.count("sex_explicit")]
-    assert "Explicit" not in no_explicit_words
+    unbacked = [t for t, s in zip(tags, sigs) if not explicit_backed(s.count("sex_explicit"), s.block_max("sex_mild"))]
+    assert len(unbacked) >= 30 and "Explicit" not in unbacked
