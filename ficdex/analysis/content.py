@@ -4,8 +4,8 @@ Everything here starts from lexicon hits (lexicon.py), so every tag can point
 at the passages that produced it.  The rating is a small learned model over
 density-aware signals (hits per 1,000 words, the most hits in any ~200-word
 block, and the log count: one explicit scene in a 50k-word story must still
-count).  Warnings and tags are hand-set rules in archive_warnings.py; the
-canonical minors they also need come from minors.py.
+count).  Warnings and tags are hand-set rules in archive_warnings.py, with
+the canonical minors (fandom knowledge base) that Underage also needs.
 """
 
 from __future__ import annotations
@@ -336,8 +336,7 @@ class ContentStage:
 
     def __call__(self, doc: Analysis) -> Analysis:
         # Imported here: the rules module builds on this one's signals and evidence.
-        from .archive_warnings import additional_tags, warnings
-        from .minors import canonical_minors
+        from .archive_warnings import additional_tags, canonical_minors, warnings
 
         story = doc.story
         sig = signals(story.text, story_paragraphs(story))
