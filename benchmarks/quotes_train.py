@@ -1,7 +1,7 @@
 """Train the speaker ranker (`ficdex/analysis/speaker_model.py`) on PDNC and
 report its cross-validated end-to-end accuracy.
 
-    python benchmarks/quotes_train.py [--cache DIR] [--folds K] [--write]
+    python benchmarks/quotes_train.py [--cache DIR | --entities-cache DIR] [--folds K] [--write]
 
 Mentions and characters come from the real pipeline (`entities`,
 `characters`), as at run time; `--cache DIR` keeps them between runs (a
@@ -51,7 +51,7 @@ PROTECT = {
 SHIPPED = "named+acting"
 
 
-def pipeline_inputs(name: str, text: str, cache: Path | None):
+def pipeline_inputs(name: str, text: str, cache: Path | None, entities_cache: Path | None = None):
     f = cache / f"{name}.pkl" if cache else None
     if f and f.exists():
         return pickle.loads(f.read_bytes())
@@ -59,7 +59,19 @@ def pipeline_inputs(name: str, text: str, cache: Path | None):
 
     load_stages()
     story = story_from_text(text, Source(path=name, format="text"))
-    doc = REGISTRY["characters"]()(REGISTRY["entities"]()(Analysis(story)))
+    # The tagger is most of the cost and changes rarely: its entities may be
+    # kept apart, so the characters stage (what the ranker learns on) is
+    # always the current one.
+    ef = entities_cache / f"{name}.entities.pkl" if entities_cache else None
+    doc = Analysis(story)
+    if ef and ef.exists():
+        doc.inferred["entities"] = pickle.loads(ef.read_bytes())
+    else:
+        doc = REGISTRY["entities"]()(doc)
+        if ef:
+            ef.parent.mkdir(parents=True, exist_ok=True)
+            ef.write_bytes(pickle.dumps(doc.inferred["entities"]))
+    doc = REGISTRY["characters"]()(doc)
     got = {"story": story, "mentions": doc.scratch.get("mentions") or [], "characters": doc.inferred.get("characters") or []}
     if f:
         f.parent.mkdir(parents=True, exist_ok=True)
@@ -70,10 +82,10 @@ def pipeline_inputs(name: str, text: str, cache: Path | None):
 class Book:
     """One novel: the pipeline's inputs to the quotes stage, gold, and the ranker's features."""
 
-    def __init__(self, name: str, cache: Path | None):
+    def __init__(self, name: str, cache: Path | None, entities_cache: Path | None = None):
         self.name = name
         self.novel = load_novel(ROOT, name)
-        got = pipeline_inputs(name, self.novel.text, cache)
+        got = pipeline_inputs(name, self.novel.text, cache, entities_cache)
         self.story, self.mentions, self.characters = got["story"], got["mentions"], got["characters"]
         self.paras, self.breaks = [], set()
         for k, p in enumerate(self.story.paragraphs()):
@@ -177,7 +189,8 @@ def show(label, total):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cache", type=Path)
+    ap.add_argument("--cache", type=Path, help="keep the characters stage's output (delete when it changes)")
+    ap.add_argument("--entities-cache", type=Path, help="keep the tagger's entities only (delete when the tagger changes)")
     ap.add_argument("--folds", type=int, default=7, help="folds by novel (novels dealt round-robin)")
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--write", action="store_true", help="train on all novels and write the shipped model")
@@ -185,7 +198,7 @@ def main(argv=None) -> int:
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.time()
-    books = [Book(n, args.cache) for n in novel_names(ROOT) if not args.novels or n in args.novels]
+    books = [Book(n, args.cache, args.entities_cache) for n in novel_names(ROOT) if not args.novels or n in args.novels]
     print(f"{len(books)} novels ready in {time.time() - t0:.0f}s")
     vocab = sorted({k for b in books for _, _, fs in b.feats for f in fs for k in f})
     folds = [books[k :: args.folds] for k in range(args.folds)]

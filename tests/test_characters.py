@@ -279,3 +279,26 @@ def test_a_name_heard_speaking_is_a_person_though_tagged_a_place():
     chars = by_name(run(doc))
     assert chars["Eeyore"]["aliases"]["Eeyore"] == 4 and chars["Catherine"]["aliases"]["Catherine"] == 4
     assert not doc.inferred["places"]
+
+
+def test_a_title_alone_is_its_one_holder():
+    text = ("Colonel Brandon arrived with Mr. Palmer. The Colonel bowed. \"Good day,\" said the colonel. "
+            "Colonel was tired. Mrs. Jennings laughed at the Colonel Brandon story.")
+    doc = run(tagged(text, dict.fromkeys(["Colonel Brandon", "Mr. Palmer", "Colonel", "Mrs. Jennings"], "PER")))
+    chars = by_name(doc)
+    # (the helper tags "Colonel" in "The Colonel" too)
+    assert chars["Colonel Brandon"]["aliases"] == {"Colonel Brandon": 2, "Colonel": 2, "the colonel": 1}
+    nominal = [m for m in doc.scratch["mentions"] if m["kind"] == "nominal"]
+    assert [text[m["start"]:m["end"]] for m in nominal] == ["the colonel"]
+
+
+def test_a_title_two_people_hold_names_nobody():
+    text = "Colonel Forster and Colonel Fitzwilliam met. The Colonel bowed."
+    doc = run(tagged(text, dict.fromkeys(["Colonel Forster", "Colonel Fitzwilliam"], "PER")))
+    assert not [m for m in doc.scratch["mentions"] if m["kind"] == "nominal"]
+
+
+def test_names_only_sworn_by_are_no_characters():
+    text = '"By God, no!" cried Tom Hardy. "Good God," said Lucy Grey. Tom Hardy swore to God and Heaven.'
+    doc = run(tagged(text, dict.fromkeys(["God", "Tom Hardy", "Lucy Grey", "Heaven"], "PER")))
+    assert set(by_name(doc)) == {"Tom Hardy", "Lucy Grey"}

@@ -35,6 +35,9 @@ PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # inside dialogue, set off by commas or the quote, not after a preposition.
 _VOCATIVE_BEFORE = re.compile(r"(?:[\"“]\s*|,\s*|\b(?:hey|hi|oh|morning|night|thanks|bye|yes|no)\s*,?\s*)$", re.IGNORECASE)
 _VOCATIVE_AFTER = re.compile(r"^\s*[,.!?]")
+_OATHS = set("god lord heaven heavens jesus christ jove gad goodness gosh".split())
+# What a family calls its own ("Grandmamma, do sit down"): addressed, never a narrator's name.
+_KIN_WORDS = set("grandmamma grandmama granny gran grandpapa mamma mummy mum mom momma daddy dad nurse nanny".split())
 _FIRST_PERSON = {"I", "me", "my", "mine", "myself", "Me", "My", "Mine", "Myself"}
 # Where a capitalised word says nothing about being a name: at the start of a
 # sentence, a line or a quotation.
@@ -105,6 +108,12 @@ class CharacterStage:
         # tagger took for names ("Tonight", "Mr. Nice Guy").
         names_all = [(s, e, _find(mention_cluster[i])) for i, (s, e, _) in enumerate(people)]
         junk = _not_people(text, people, [c for _, _, c in names_all], lower)
+        # A title alone ("Colonel", "the count") is its one holder in the story.
+        lone = people_.lone_titles({id(c): c for _, _, c in names_all if id(c) not in junk}.values())
+        for i, (s, e, c) in enumerate(names_all):
+            key = parse(people[i][2]).key
+            if len(key) == 1 and not c.honorifics and lone.get(people_._SAME_TITLE.get(key[0], key[0])) not in (None, c):
+                names_all[i] = (s, e, _find(lone[people_._SAME_TITLE.get(key[0], key[0])]))
         names = [n for n in names_all if id(n[2]) not in junk]
         finals = list({id(c): c for _, _, c in names}.values())
         if narrator is not None and _find(narrator) not in finals:
@@ -113,6 +122,8 @@ class CharacterStage:
         gender = {ids[id(c)]: c.gender() for c in finals}
         name_mentions = [(s, e, ids[id(c)]) for s, e, c in names]
         nominal = self._nominals(text, finals, ids, active, name_mentions)
+        nominal += [(s, e, ids[id(c)]) for s, e, c in people_.title_nominals(
+            text, {h: c for h, c in lone.items() if id(c) in ids}, sorted((s, e) for s, e, _ in name_mentions))]
         all_names = sorted(name_mentions + nominal)
         gender = _pronoun_gender(text, all_names, gender, quotes)
         narr_id = ids[id(_find(narrator))] if narrator is not None else None
@@ -136,16 +147,27 @@ class CharacterStage:
             return None
         inside: Counter = Counter()
         outside: Counter = Counter()
+        called: Counter = Counter()
         for i, (s, e, _) in enumerate(people):
             c = _find(mention_cluster[i])
             if s not in quotes and _NARRATOR_NAME.search(text[max(0, s - 12) : s]):
                 return c
             (inside if s in quotes else outside)[id(c)] += 1
+            called[id(c)] += _vocative(text, s, e, quotes)
         # Others name the narrator when they speak to them ("Katniss," Peeta
         # says) while the narration itself says "I": the one character named
         # almost only inside dialogue, clearly more than anyone else so.
         voc = sorted(((n, cid) for cid, n in inside.items() if n >= 2 and n >= 3 * outside[cid]), reverse=True)
         if voc and (len(voc) == 1 or voc[0][0] >= 2 * voc[1][0]):
+            return next(_find(mention_cluster[i]) for i in range(len(people)) if id(_find(mention_cluster[i])) == voc[0][1])
+        # Failing that, the one most often *addressed* ("Watson," / ", Jake.")
+        # for how rarely the narration names them: a villain much talked
+        # about is not spoken to.
+        kin = {id(c) for c in map(_find, mention_cluster.values()) if c.forms and all(
+            len(f.split()) == 1 and (f.lower() in HONORIFICS_LOWER or f.lower() in _KIN_WORDS) for f in c.forms)}
+        voc = sorted(((called[cid] / (outside[cid] + 2), cid) for cid, n in inside.items()
+                      if called[cid] >= 3 and n >= 3 * outside[cid] and cid not in kin), reverse=True)
+        if voc and (len(voc) == 1 or voc[0][0] >= 1.5 * voc[1][0]):
             return next(_find(mention_cluster[i]) for i in range(len(people)) if id(_find(mention_cluster[i])) == voc[0][1])
         # The canon's own first-person narrator, when the story's fandom has
         # one and the narration does not name them as a third person.
@@ -262,7 +284,9 @@ def _not_people(text, people, clusters, lower):
       named at most twice ("Mr. Nice Guy");
     * one mention only, of a one-word name that is no first name, as the
       object of a preposition ("something by Mozart"): a famous name in
-      passing, not a character.
+      passing, not a character;
+    * a name only ever sworn by ("God", "Heavens", "Jove"): the ranker
+      would otherwise hear "By God!" as God speaking.
     """
     by: dict[int, list[int]] = {}
     for i, c in enumerate(clusters):
@@ -282,6 +306,8 @@ def _not_people(text, people, clusters, lower):
             junk.add(cid)
         elif (single and len(idx) == 1 and not first_name and people[idx[0]][2][:1].isupper()
               and _OBJECT_BEFORE.search(text[max(0, people[idx[0]][0] - 10) : people[idx[0]][0]])):
+            junk.add(cid)
+        elif all(n.key and n.key[0] in _OATHS and n.honorific is None for n in parsed):
             junk.add(cid)
     return junk
 

@@ -31,7 +31,13 @@ LOOKBACK = 4
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in QUOTE.finditer(text)]
+    """Speech spans, marks included.  The quotes stage's detector, not a
+    one-line pattern: novels wrap lines inside a quote, and a quote taken
+    for narration makes the names said in it look like the narration's
+    (the first-person narrator is found by that difference)."""
+    from .quotes import detect_quotes
+
+    return [(q.start - 1, q.end + 1) for q in detect_quotes(text) if q.type == "speech"]
 
 
 def sentence_starts(text: str) -> list[int]:

@@ -146,3 +146,41 @@ def speaking_names(text: str, entities: list[dict], min_count: int = 3) -> list[
             continue
         added.append({"start": m.start(), "end": m.end(), "label": "PER", "text": m.group()})
     return sorted(kept + added, key=lambda x: x["start"])
+
+
+# Titles that name one person when the story has one holder ("the Colonel",
+# "said the count"): not Mr/Mrs/Miss, which every adult has, nor kinship.
+_KIN = set("uncle aunt auntie father mother brother sister grandpa grandfather grandma grandmother papa pa mama ma "
+           "master lad saint st mx".split())
+_SAME_TITLE = {"dr": "doctor", "capt": "captain", "col": "colonel", "prof": "professor", "lt": "lieutenant",
+               "sgt": "sergeant", "det": "detective", "rev": "reverend", "mme": "madame", "mlle": "mademoiselle"}
+
+
+def lone_titles(clusters) -> dict:
+    """Title -> the one final cluster known by it."""
+    from .names import BARE_TITLES
+
+    holders: dict[str, set] = {}
+    for c in clusters:
+        for h, n in c.honorifics.items():
+            h = _SAME_TITLE.get(h, h)
+            if n and h not in BARE_TITLES and h not in _KIN:
+                holders.setdefault(h, {})[id(c)] = c
+    return {h: next(iter(cs.values())) for h, cs in holders.items() if len(cs) == 1}
+
+
+def title_nominals(text: str, lone: dict, taken: list[tuple[int, int]]) -> list[tuple[int, int, object]]:
+    """"the Colonel", "the count" as mentions of the title's one holder
+    (not "the Colonel Brandon", and not inside a name mention)."""
+    if not lone:
+        return []
+    rx = re.compile(r"\b[Tt]he\s+(" + "|".join(map(re.escape, sorted(lone, key=len, reverse=True)))
+                    + r")\b(?!\s+[A-Z])(?![\w'’-])", re.IGNORECASE)
+    starts = [s for s, _ in taken]
+    out = []
+    for m in rx.finditer(text):
+        i = bisect.bisect_right(starts, m.end()) - 1
+        if i >= 0 and taken[i][1] > m.start():
+            continue
+        out.append((m.start(), m.end(), lone[m.group(1).lower()]))
+    return out
