@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from importlib import resources
 
 from ..errors import ModelError
@@ -65,9 +66,12 @@ class _Logistic:
     def __init__(self, d: dict):
         self.mean, self.scale, self.w, self.b = d["mean"], d["scale"], d["w"], d["b"]
         self.vocab: dict[str, float] = d.get("vocab") or {}  # the work model's bag of words
+        # standardising folded into the weights: one dot product per pair
+        self._w = [w / s for w, s in zip(self.w, self.scale)]
+        self._b = self.b - sum(w * m for w, m in zip(self._w, self.mean))
 
     def __call__(self, x: list[float], words: dict[str, float] | None = None) -> float:
-        t = self.b + sum(w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale))
+        t = self._b + sum(map(operator.mul, self._w, x))
         if words and self.vocab:
             t += sum(self.vocab.get(k, 0.0) * v for k, v in words.items())
         return _sigmoid(t)
