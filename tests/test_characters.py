@@ -302,3 +302,20 @@ def test_names_only_sworn_by_are_no_characters():
     text = '"By God, no!" cried Tom Hardy. "Good God," said Lucy Grey. Tom Hardy swore to God and Heaven.'
     doc = run(tagged(text, dict.fromkeys(["God", "Tom Hardy", "Lucy Grey", "Heaven"], "PER")))
     assert set(by_name(doc)) == {"Tom Hardy", "Lucy Grey"}
+
+
+def test_mr_surname_named_beside_the_sons_first_name_is_another_man():
+    # Narration that says "Mr. Emerson" and "George" in one breath, again
+    # and again, is about two men: George Emerson and his father.
+    text = ("George Emerson came in. Mr. Emerson looked at George. George smiled at Mr. Emerson. "
+            "Mr. Emerson laughed, and George sat down. Later Mr. Emerson slept.")
+    doc = run(tagged(text, dict.fromkeys(["George Emerson", "Mr. Emerson", "George"], "PER")))
+    chars = by_name(doc)
+    assert chars["George Emerson"]["aliases"] == {"George": 3, "George Emerson": 1}
+    assert chars["Mr. Emerson"]["aliases"] == {"Mr. Emerson": 4}
+
+
+def test_miss_surname_beside_her_first_name_stays_her():
+    text = "Katharine Hilbery came in. Miss Hilbery smiled; Katharine sat. Katharine and Miss Hilbery were one."
+    doc = run(tagged(text, dict.fromkeys(["Katharine Hilbery", "Miss Hilbery", "Katharine"], "PER")))
+    assert by_name(doc)["Katharine Hilbery"]["aliases"]["Miss Hilbery"] == 2

@@ -100,7 +100,7 @@ class CharacterStage:
         lower = _lower_words(text)
         people = [p for p in (_trim_opening_word(text, p, lower, kb) for p in people) if parse(p[2]).key]
 
-        clusters, mention_cluster = cluster(kb, people, active, text)
+        clusters, mention_cluster = cluster(kb, people, active, text, quotes)
         join_cues(text, people, mention_cluster)
         narrator = self._narrator(text, quotes, people, mention_cluster, clusters, active)
 

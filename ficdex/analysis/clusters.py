@@ -9,12 +9,13 @@ join two characters.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
 from .. import knowledge
 from .coref import THIRD_PERSON
-from .names import (FIRST_NAME_GENDER, MARRIED, NICKNAMES, Cluster, Name, compatible, find as _find, merge as _merge, parse,
+from .names import (FIRST_NAME_GENDER, MARRIED, NICKNAMES, UNMARRIED, Cluster, Name, compatible, find as _find, merge as _merge, parse,
                     same_first)
 
 # "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
@@ -25,13 +26,31 @@ _ALIAS_CUE = re.compile(
 )
 _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
 
-def cluster(kb, people, active, text):
+NEAR = 100
+
+
+def cluster(kb, people, active, text, quotes=()):
     """Group the name mentions `people` ((start, end, surface), in text
-    order) into clusters; returns (clusters, mention index -> cluster)."""
+    order) into clusters; returns (clusters, mention index -> cluster).
+    `quotes`: what tells dialogue from narration (`pos in quotes`)."""
     parsed = [parse(t) for _, _, t in people]
     forms: dict[tuple, list[int]] = {}
     for i, n in enumerate(parsed):
         forms.setdefault((n.honorific, n.key), []).append(i)
+    def _together(idx, c) -> int:
+        """Mentions of this form with, on its own, a first name of c within
+        `NEAR` characters: one person is rarely named two ways at once."""
+        # Narration only: dialogue says "Mr. Denham" where narration says "Ralph".
+        firsts = {v[0] for v in c.variants if len(v) > 1}
+        theirs = sorted(people[i][0] for f in firsts for i in forms.get((None, (f,)), ()) if people[i][0] not in quotes)
+        if not theirs:
+            return 0
+        n = 0
+        for i in (i for i in idx if people[i][0] not in quotes):
+            k = bisect.bisect_left(theirs, people[i][0] - NEAR)
+            n += k < len(theirs) and theirs[k] <= people[i][0] + NEAR
+        return n
+
     clusters: list[Cluster] = []
     by_kb: dict[str, Cluster] = {}
     mention_cluster: dict[int, Cluster] = {}
@@ -95,6 +114,12 @@ def cluster(kb, people, active, text):
                 cands = []  # a full name unlike any other starts its own character
             # "Sir William" beside Sir William Lucas and William Collins:
             # the one known by the same title.
+            # "Mr. Emerson" is not George Emerson when the two are named in
+            # one sentence ("'George!' cried Mr. Emerson"): his father.
+            # (Not "Miss Hilbery" beside "Katharine": one woman, named by
+            # her title in the same breath far more often than a father.)
+            if n.honorific and n.honorific not in UNMARRIED and n.honorific != "lady" and len(n.key) == 1:
+                cands = [c for c in cands if _together(idx, c) < max(2, 0.05 * len(idx))]
             same = [c for c in cands if n.honorific and c.honorifics[n.honorific]]
             if len(cands) > 1 and len(same) == 1:
                 cands = same
