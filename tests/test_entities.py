@@ -90,6 +90,19 @@ def test_propagation_tags_repeats_and_unifies_labels():
     assert len({(e["start"], e["end"]) for e in out}) == len(out)
 
 
+def test_words_of_a_full_name_are_names_unless_written_in_lower_case():
+    text = "Judge Orrin Hale came to town. Hale smiled; the judge in him did not. Orrin left. Judge Blane stayed."
+    i = text.index("Judge Orrin Hale")
+    found = [{"start": i, "end": i + 16, "label": "PER", "text": "Judge Orrin Hale"}]
+    out = ent.propagate(text, found)
+    tagged = {(e["text"], e["start"]) for e in out if e["label"] == "PER"}
+    assert ("Hale", text.index("Hale smiled")) in tagged
+    assert ("Orrin", text.index("Orrin left")) in tagged
+    # "judge" is an everyday word in this story, so "Judge" is no name.
+    assert not any(e["text"] == "Judge" for e in out)
+    assert ent.propagate(text, found, parts=False) == found
+
+
 def test_chunks_cover_long_paragraphs_without_losing_text():
     text = ("One sentence here. " * 3000).strip() + "\n\nA second paragraph."
     chunks = ent.chunk_ranges(ent.paragraph_ranges(text), text, limit=5000)

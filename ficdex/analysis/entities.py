@@ -34,8 +34,12 @@ PROPAGATE = True
 # Whether propagation also gives every mention of a name the one label the
 # name has most often in the story (see `propagate`).
 UNIFY = True
+# Whether the words of a multi-word person name are names of their own
+# ("Snake Anson" makes "Snake" a person); +0.006 F1 in the LitBank CV.
+PARTS = True
 
 _CAP_WORD = re.compile(r"[A-Z][\w]*")
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 _EMPTY = None  # set on first use: numpy is imported with spaCy
@@ -161,7 +165,7 @@ HONORIFICS = frozenset(
 )
 
 
-def propagate(text: str, entities: list[dict], *, parts: bool = False, unify: bool = UNIFY) -> list[dict]:
+def propagate(text: str, entities: list[dict], *, parts: bool = PARTS, unify: bool = UNIFY) -> list[dict]:
     """Tag every other occurrence of a name the model tagged somewhere.
 
     A novel names its people hundreds of times; the tagger, looking a few
@@ -170,15 +174,20 @@ def propagate(text: str, entities: list[dict], *, parts: bool = False, unify: bo
     exact, capitalised, whole-word occurrence not already inside an entity
     gets the label the name most often had (and, with `unify`, so do the
     model's own mentions of it).  With `parts`, the words of a
-    multi-word person name (less honorifics) count as names too.
+    multi-word person name (less honorifics) count as names too, unless
+    the story also writes them in lower case: "The", "Good" or "Judge"
+    open names but are everyday words.
     """
     votes: dict[str, Counter] = {}
+    common = None
     for e in entities:
         votes.setdefault(e["text"], Counter())[e["label"]] += 1
         if parts and e["label"] == "PER" and " " in e["text"]:
+            if common is None:
+                common = set(_LOWER_WORD.findall(text))
             for w in e["text"].split():
-                if w[:1].isupper() and w.lower() not in HONORIFICS and len(w) > 2:
-                    votes.setdefault(w, Counter())["PER_PART"] += 1
+                if w[:1].isupper() and w.lower() not in HONORIFICS and len(w) > 2 and w.lower() not in common:
+                    votes.setdefault(w, Counter())["PER"] += 1
     label = {}
     for name, c in votes.items():
         ranked = c.most_common()
@@ -187,10 +196,8 @@ def propagate(text: str, entities: list[dict], *, parts: bool = False, unify: bo
         # people outnumber places ten to one in the training data, so a
         # place reading that holds its own against that prior is the
         # likelier one ("a son of Metropolis" tagged PER once, GPE once).
-        if lab in ("PER", "PER_PART") and len(ranked) > 1 and ranked[1][1] == n:
-            lab = next(k for k, v in ranked if v == n and k not in ("PER", "PER_PART"))
-        if lab == "PER_PART":
-            lab = "PER"
+        if lab == "PER" and len(ranked) > 1 and ranked[1][1] == n:
+            lab = next(k for k, v in ranked if v == n and k != "PER")
         if _CAP_WORD.match(name) and "\n" not in name:
             label[name] = lab
     if unify:

@@ -32,7 +32,7 @@ def evaluate_litbank(
     from ..train.ner import cross_validate, score
 
     if cv:
-        res = cross_validate(litbank_dir, k=cv, progress=progress)
+        res = cross_validate(litbank_dir, k=cv, vectors=shipped_vectors(model), progress=progress)
         folds = res["folds"]
         words = sum(f["words"] for f in folds)
         # Scoring time only: per-fold speeds weighted by words.
@@ -75,6 +75,20 @@ def evaluate_litbank(
         "propagate": res["propagate"],
         "other": res["other"],
     }
+
+
+def shipped_vectors(model: str | Path | None = None) -> Path | None:
+    """The tagger's folder when it carries static vectors, else None.
+
+    The vectors are learnt from unlabeled text that shares nothing with
+    LitBank, so cross-validation may reuse them as they ship: each fold
+    then differs from the shipped model only in its LitBank documents."""
+    from ..analysis.entities import MODEL_DIR
+
+    from ..train.vectors import has_vectors
+
+    path = Path(model) if model else MODEL_DIR
+    return path if has_vectors(path) else None
 
 
 def print_litbank(result: dict, console=None) -> None:

@@ -100,6 +100,7 @@ def train_ner(
         "augment": augment,
         "train_seconds": round(seconds, 1),
         "overrides": {k: v for k, v in ov.items() if not k.startswith("paths.")},
+        "vectors": _vectors_provenance(vectors) if vectors else None,
     }
     if out_dir is not None:
         out_dir = Path(out_dir)
@@ -110,9 +111,21 @@ def train_ner(
 
 
 def _vector_overrides(vectors: str | Path) -> dict:
-    if not (Path(vectors) / "vocab" / "vectors.cfg").exists():
+    from .vectors import has_vectors
+
+    if not has_vectors(vectors):
         raise InputError("not a vectors folder (make one with `ficdex train vectors`)", str(vectors))
     return {"paths.vectors": str(vectors), "components.tok2vec.model.embed.include_static_vectors": True}
+
+
+def _vectors_provenance(vectors: str | Path) -> dict | None:
+    # What the vectors were trained on and how, carried into the model's
+    # meta so the shipped tagger says where its vectors came from.
+    try:
+        meta = json.loads((Path(vectors) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta.get("ficdex_vectors") or meta.get("ficdex", {}).get("vectors")
 
 
 def prune_strings(model_dir: str | Path) -> int:

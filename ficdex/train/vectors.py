@@ -54,6 +54,15 @@ _WORD = re.compile(r"\w+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
+def has_vectors(path: str | Path) -> bool:
+    """Whether the spaCy folder at `path` carries floret vectors."""
+    cfg = Path(path) / "vocab" / "vectors.cfg"
+    try:
+        return json.loads(cfg.read_text(encoding="utf-8")).get("mode") == "floret"
+    except (OSError, ValueError):
+        return False
+
+
 def _shingles(text: str) -> set[int]:
     words = _WORD.findall(text.lower())
     return {zlib.crc32(" ".join(words[i : i + _SHINGLE]).encode()) for i in range(len(words) - _SHINGLE + 1)}
