@@ -43,6 +43,9 @@ def test_pairings_keep_slash_and_ampersand_apart():
     assert not names.pairings_match("Arthur Dent/Ford Prefect", "Arthur Dent & Ford Prefect")
     assert not names.pairings_match("Arthur Dent/Ford Prefect", "Arthur Dent/Ford Prefect/Trillian")
     assert names.pairings_match("Alec Hardison/Parker/Eliot Spencer", "Parker/Eliot/Hardison")
+    # AO3 files "You" under "Reader"; a different person still does not match.
+    assert names.pairings_match("Bucky Barnes/You", "Bucky Barnes/Reader")
+    assert not names.pairings_match("Bucky Barnes/You", "Bucky Barnes/Steve Rogers")
 
 
 def test_warning_and_fandom_keys():

@@ -34,6 +34,9 @@ _NON_WORD = re.compile(r"[^\w]+")
 _NON_NAMES = re.compile(r"^(original (female |male |non-binary )?characters?|reader|you|ensemble|everyone|other characters?)\b")
 
 
+_READER = {"reader", "you"}
+
+
 def norm(text: str) -> str:
     """Lowercase, accents off, punctuation to spaces: "Hermann Gottlieb",
     "hermann  gottlieb." and "Hérmann Gottlieb" are one key."""
@@ -62,6 +65,10 @@ def name_forms(tag: str) -> set[str]:
             words = words[1:]
         if words:
             forms.add(" ".join(words))
+    # AO3 makes "You" a synonym of "Reader": "Steve Rogers/You" and
+    # "Steve Rogers/Reader" are one tag there, so they are one here.
+    if forms & _READER:
+        forms |= _READER
     return forms
 
 
