@@ -11,7 +11,6 @@ import random
 
 import pytest
 
-from ficdex.analysis import entities as ent
 from ficdex.train import vectors as vec
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -88,17 +87,3 @@ def test_trained_vectors_are_a_floret_table_spacy_reads(tmp_path):
     # No corpus word list is saved with the table.
     strings = json.loads((tmp_path / "v" / "vocab" / "strings.json").read_text(encoding="utf-8"))
     assert len(strings) < 2000
-
-
-def test_shipped_tagger_vectors_need_only_spacy():
-    meta = ent.MODEL_DIR / "meta.json"
-    if not meta.exists():
-        pytest.skip("the shipped tagger ficdex/models/ner is absent")
-    nlp = ent.load_model()
-    if not nlp.vocab.vectors.shape[0]:
-        pytest.skip("the shipped tagger was trained without static vectors")
-    assert nlp.vocab.vectors.mode == "floret"
-    rows, dim = nlp.vocab.vectors.shape
-    assert rows * dim * 4 <= 40_000_000
-    found = ent.find_entities("Wendeline Ashgrove walked to Kettering with her brother Tobias.")
-    assert any("Wendeline" in e["text"] and e["label"] == "PER" for e in found), found
