@@ -10,16 +10,15 @@ the canonical minors (fandom knowledge base) that Underage also needs.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from importlib import resources
 
 from ..errors import ModelError
 from ..model import count_words
+from ..models import read_model_json
 from . import lexicon
 from .pipeline import Analysis, register
 
@@ -141,16 +140,11 @@ class RatingModel:
 
     @classmethod
     def load(cls, path=None) -> "RatingModel":
+        data = read_model_json("content", "rating.json", path, what="content rating")
         try:
-            if path is None:
-                ref = resources.files("ficdex.models").joinpath("content", "rating.json")
-                data = json.loads(ref.read_text(encoding="utf-8"))
-            else:
-                with open(path, encoding="utf-8") as f:
-                    data = json.load(f)
             return cls(data)
-        except (OSError, ValueError, KeyError) as e:
-            raise ModelError(f"content rating model unreadable: {e}") from e
+        except KeyError as e:
+            raise ModelError(f"content rating model unreadable: missing {e}") from e
 
     def standardize(self, feats: dict[str, float]) -> list[float]:
         return [(feats[n] - m) / s for n, m, s in zip(self.names, self.mean, self.scale)]

@@ -13,12 +13,11 @@ say (a reader-insert's "you" is filed as a woman by most authors).
 
 from __future__ import annotations
 
-import json
 import math
 import operator
-from importlib import resources
 
 from ..errors import ModelError
+from ..models import read_model_json
 from . import pairs as P
 from .pipeline import Analysis, register
 
@@ -89,16 +88,11 @@ class RelationshipModel:
 
     @classmethod
     def load(cls, path=None) -> "RelationshipModel":
+        data = read_model_json("relationships", "pairs.json", path, what="relationships")
         try:
-            if path is None:
-                ref = resources.files("ficdex.models").joinpath("relationships", "pairs.json")
-                data = json.loads(ref.read_text(encoding="utf-8"))
-            else:
-                with open(path, encoding="utf-8") as f:
-                    data = json.load(f)
             return cls(data)
-        except (OSError, ValueError, KeyError) as e:
-            raise ModelError(f"relationships model unreadable: {e}") from e
+        except KeyError as e:
+            raise ModelError(f"relationships model unreadable: missing {e}") from e
 
 
 def _tag_name(c: dict) -> str:
