@@ -100,6 +100,16 @@ def doc_bags(texts: list[str]) -> list[dict[str, float]]:
     return [bag(t) for t in texts]
 
 
+def bag_vocab(bags: list[dict[str, float]], min_df: int) -> list[str]:
+    """Words in at least `min_df` documents, sorted: rarer ones would only
+    let a model memorise single works."""
+    df: dict[str, int] = {}
+    for b in bags:
+        for t in b:
+            df[t] = df.get(t, 0) + 1
+    return sorted(t for t, n in df.items() if n >= min_df)
+
+
 def bag_matrix(bags: list[dict[str, float]], vocab: list[str]) -> np.ndarray:
     index = {t: i for i, t in enumerate(vocab)}
     B = np.zeros((len(bags), len(vocab)))
@@ -129,11 +139,7 @@ def fit_levels(X: np.ndarray, y: np.ndarray, bags: list[dict[str, float]] | None
             w, b = fit_logistic(Z, (y >= k).astype(float))
             levels.append({"w": [round(float(v), 5) for v in w], "b": round(b, 5)})
         return params | {"levels": levels}
-    df: dict[str, int] = {}
-    for b in bags:
-        for t in b:
-            df[t] = df.get(t, 0) + 1
-    vocab = sorted(t for t, n in df.items() if n >= MIN_DF)
+    vocab = bag_vocab(bags, MIN_DF)
     for trim in (True, False):
         A = np.hstack([LEXW * Z, bag_matrix(bags, vocab)])
         K = A @ A.T

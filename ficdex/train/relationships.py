@@ -32,7 +32,7 @@ from ..analysis.relationships import WORK_FEATURES, RelationshipModel, decide, w
 from ..eval import names
 from ..eval.ao3 import character_forms, load_gold, score_category, score_relationships, story_from_text
 from ..model import Source
-from .linear import FOLDS, SEED, bag_matrix, fit_dual, fit_logistic, stratified_folds
+from .linear import FOLDS, SEED, bag_matrix, bag_vocab, fit_dual, fit_logistic, stratified_folds
 
 L2 = 3.0
 # The work model reads a bag of words (`pairs.bag`) beside its features (5-fold CV on
@@ -119,11 +119,7 @@ def _fit_bag(X: np.ndarray, y: np.ndarray, bags: list[dict]) -> dict:
     largest weight and refitted, so what ships is what was scored."""
     mean, scale = _standard(X)
     Z = BAG_LEXW * (X - mean) / scale
-    df: dict[str, int] = {}
-    for b in bags:
-        for t in b:
-            df[t] = df.get(t, 0) + 1
-    vocab = sorted(t for t, n in df.items() if n >= BAG_MIN_DF)
+    vocab = bag_vocab(bags, BAG_MIN_DF)
     for trim in (True, False):
         A = np.hstack([Z, bag_matrix(bags, vocab)])
         a, b = fit_dual(A @ A.T, y.astype(float), BAG_L2)
