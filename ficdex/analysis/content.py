@@ -16,7 +16,6 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
-from ..errors import ModelError
 from ..model import count_words
 from ..models import read_model_json
 from . import lexicon
@@ -140,11 +139,7 @@ class RatingModel:
 
     @classmethod
     def load(cls, path=None) -> "RatingModel":
-        data = read_model_json("content", "rating.json", path, what="content rating")
-        try:
-            return cls(data)
-        except KeyError as e:
-            raise ModelError(f"content rating model unreadable: missing {e}") from e
+        return read_model_json("content", "rating.json", path, what="content rating", build=cls)
 
     def standardize(self, feats: dict[str, float]) -> list[float]:
         return [(feats[n] - m) / s for n, m, s in zip(self.names, self.mean, self.scale)]

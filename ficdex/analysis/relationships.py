@@ -88,11 +88,7 @@ class RelationshipModel:
 
     @classmethod
     def load(cls, path=None) -> "RelationshipModel":
-        data = read_model_json("relationships", "pairs.json", path, what="relationships")
-        try:
-            return cls(data)
-        except KeyError as e:
-            raise ModelError(f"relationships model unreadable: missing {e}") from e
+        return read_model_json("relationships", "pairs.json", path, what="relationships", build=cls)
 
 
 def _tag_name(c: dict) -> str:
