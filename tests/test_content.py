@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, explicit_backed, signals
+from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, explicit_backed, features, signals
 from ficdex.analysis.pipeline import Analysis, Pipeline
 from ficdex.ingest import read
 from ficdex.model import RawChapter, Source, build_story
@@ -62,6 +62,21 @@ def test_negated_and_figurative_death_is_dropped():
 def test_come_needs_a_sexual_frame():
     assert hits("Will you come to dinner? He came in from the rain.", "sex_explicit") == []
     assert hits('"I\'m going to come," he gasped.', "sex_explicit") == ["going to come"]
+
+
+def test_sex_scene_vocabulary_is_read_per_block():
+    """Unnamed acts: no explicit term, but the scene's words crowd one block;
+    the same words spread through a long story make no dense block."""
+    scene = ("Mira groaned as Tobin's tongue traced her collarbone, her hips rocking into his, "
+             "and she arched against the sheets, panting, his thighs slick and trembling.")
+    sig = signals(scene)
+    assert sig.count("sex_explicit") == 0
+    assert sig.count("scene") >= 7 and sig.block_max("scene") == sig.count("scene")
+    filler = "The committee met again on Tuesday to discuss the harbour budget in detail. " * 30
+    paras = [filler + w for w in ("She gasped.", "He arched an eyebrow.", "Her hips ached.")]
+    text = "\n\n".join(paras)
+    spread = signals(text, [(text.index(p), text.index(p) + len(p)) for p in paras])
+    assert spread.count("scene") == 3 and spread.block_max("scene") == 1
 
 
 def test_consent_cues_are_words_not_prefixes():
@@ -236,6 +251,8 @@ def test_shipped_model_loads_and_records_its_cross_validation():
     model = RatingModel.load()
     assert len(model.levels) == 3 and len(model.thresholds) == 3
     assert len(model.names) == len(model.mean) == len(model.levels[0]["w"])
+    # a new signal category in the stage needs a retrained model file
+    assert model.names == list(features(signals("")))
 
 
 def test_bag_of_words_model_points_at_its_words():

@@ -18,18 +18,18 @@ from dataclasses import dataclass
 
 from ..model import count_words
 from ..models import read_model_json
-from . import lexicon
+from . import lexicon, sex_scene
 from .pipeline import Analysis, register
 
 RATINGS = ("General Audiences", "Teen And Up Audiences", "Mature", "Explicit")
 RATING_CATEGORIES = ("sex_explicit", "sex_mild", "kiss", "swear_strong", "swear_mild", "violence", "gore",
-                     "death", "drugs", "alcohol", "themes", "noncon")
+                     "death", "drugs", "alcohol", "themes", "noncon", "scene")
 WHY = {
     "sex_explicit": "explicit sexual content", "sex_mild": "sexual content", "kiss": "kissing",
     "swear_strong": "strong language", "swear_mild": "mild language", "violence": "violence",
     "gore": "graphic violence or gore", "death": "death", "drugs": "drug use", "alcohol": "alcohol",
     "themes": "mature themes", "noncon": "sexual violence", "coercion": "coercion in a sexual scene",
-    "age": "a character under 18 in a sexual context",
+    "age": "a character under 18 in a sexual context", "scene": "the vocabulary of a sex scene",
 }
 BLOCK_WORDS = 200  # paragraphs are merged into blocks of at least this many words
 EXCERPT = 200
@@ -78,6 +78,7 @@ def signals(text: str, paragraphs: list[tuple[int, int]] | None = None) -> Signa
         paragraphs = [(0, len(text))]
     starts = [s for s, _ in paragraphs]
     hits = lexicon.scan(text)
+    hits["scene"] = sex_scene.scan(text)
     para_of = {c: [max(0, bisect_right(starts, s) - 1) for s, _ in spans] for c, spans in hits.items()}
     block_of_para, block, acc = [], 0, 0
     for s, e in paragraphs:
