@@ -89,14 +89,17 @@ def single(works, stages) -> dict:
     # knowledge base): one short work, untimed, as the Spark run's warm-up does.
     key, text = min(works, key=lambda w: len(w[1]))
     pipeline(read_data(text.encode("utf-8"), f"{key}.txt"))
-    words, per_stage, t0, c0 = 0, {}, time.perf_counter(), time.process_time()
+    words, per_stage, per_stage_cpu = 0, {}, {}
+    t0, c0 = time.perf_counter(), time.process_time()
     for key, text in works:
         doc = pipeline(read_data(text.encode("utf-8"), f"{key}.txt"))
         words += to_json(doc)["words"]
         for name, secs in doc.timings.items():
             per_stage[name] = per_stage.get(name, 0.0) + secs
+        for name, secs in doc.cpu_timings.items():
+            per_stage_cpu[name] = per_stage_cpu.get(name, 0.0) + secs
     return {"words": words, "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
-            "load_seconds": load, "stage_seconds": per_stage}
+            "load_seconds": load, "stage_seconds": per_stage, "stage_cpu_seconds": per_stage_cpu}
 
 
 def on_spark(spark, works, stages, tmp: Path, name: str) -> dict:
@@ -235,9 +238,16 @@ def print_table(r: dict) -> None:
                     f"{sp['x_booknlp_per_core']:>10.1f} {sp['scaling_efficiency']:>5.2f} " \
                     f"{sp['in_worker_words_per_s']:>13,.0f} | {one['words_per_cpu_s']:>13,.0f} " \
                     f"{sp['words_per_cpu_s']:>6,.0f} {sp['cpu_efficiency']:>8.2f}"
+        else:
+            line += f" {'':>9} {'':>8} {'':>10} {'':>5} {'':>13} | {one['words_per_cpu_s']:>13,.0f}"
         print(line)
         stages = ", ".join(f"{k} {v / max(one['seconds'], 1e-9):.0%}" for k, v in one["stage_seconds"].items())
         print(f"{'':8} time by stage: {stages}")
+        # Each stage's own rate in CPU time: which one holds the whole back.
+        cpu = one.get("stage_cpu_seconds") or {}
+        if cpu:
+            print(f"{'':8} CPU-s by stage (words per CPU-s): " + ", ".join(
+                f"{k} {v:.2f} ({one['words'] / max(v, 1e-9):,.0f})" for k, v in cpu.items()))
     e = r["estimate_15m"]
     print(f"15M works x 10,000 words = {e['words']:.2e} words:")
     for name, rates in e.items():

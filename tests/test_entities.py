@@ -65,8 +65,46 @@ def test_the_stage_sets_offsets_into_story_text(model):
     found = doc.inferred["entities"]
     assert found and all(story.text[e["start"] : e["end"]] == e["text"] for e in found)
     assert sorted(found, key=lambda e: e["start"]) == found
-    offsets = [off for off, _ in doc.scratch["spacy_docs"]]
-    assert offsets[0] == 0 and offsets == sorted(offsets)
+
+
+NAMELESS = (
+    "He walked along the shore for an hour and then he sat down on the sand. "
+    "It was cold, and the wind came off the water in long grey gusts. "
+    "She did not come, and he had not really thought she would."
+)
+
+
+def test_windows_leave_out_text_with_no_possible_name():
+    text = NAMELESS + "\n\n" + "At noon Ferris Quade rode in from Holloway Marsh. " + NAMELESS
+    windows = ent.name_windows(text, 0, len(text), context=3)
+    assert len(windows) == 1
+    s, e = windows[0]
+    # Three words either side of the names, cut at word edges.
+    words = text.split()
+    first, last = words.index("Ferris"), words.index("Marsh.")
+    assert text[s:e].split() == words[first - 3 : last + 4]
+    # Sentence openers, "I" and contractions of closed-class words are no names.
+    assert ent.name_windows("He said I'm fine. Don't. It's late.", 0, 35) == []
+    # A possessive is still a name.
+    assert ent.name_windows("They took Quade's horse.", 0, 24) == [(0, 24)]
+
+
+def test_windows_never_cross_the_chunk_and_lower_case_stories_are_read_whole():
+    text = "the end. Ferris Quade came."
+    start = text.index("Ferris")
+    assert ent.name_windows(text, start, len(text), context=5) == [(start, len(text))]
+    lower = "ferris and quade rode out at dawn and did not come back until the snow had gone. " * 20
+    assert ent.name_windows(lower, 0, len(lower)) == [(0, len(lower.rstrip()))]
+    assert ent.name_windows("   ", 0, 3) == []
+
+
+def test_skipping_nameless_text_keeps_what_the_model_tags(model):
+    text = "\n\n".join([NAMELESS, MADE_UP, NAMELESS, NAMELESS, MADE_UP])
+    whole = ent.tag(model, text, skip_nameless=False, propagate_names=False)
+    windows, docs = ent.tag(model, text, skip_nameless=True, propagate_names=False, keep_docs=True)
+    assert whole == windows
+    # The model read less than all of the text.
+    assert sum(len(d.text) for _, d in docs) < 0.8 * len(text)
 
 
 def test_propagation_tags_repeats_and_unifies_labels():

@@ -9,12 +9,16 @@ capitalised words are places or companies rather than characters.
 
 Text is tagged in chunks of whole paragraphs so spaCy never sees a 500k-word
 document (its memory and time grow with length) while `nlp.pipe` still
-batches many small paragraphs together.
+batches many small paragraphs together.  Within a chunk only the words near
+a capitalised word that could be a name go through the model (see
+`name_windows`): about half of a story's words are nowhere near one, and the
+tagger is most of the analysis's time.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
 
@@ -38,6 +42,46 @@ UNIFY = True
 # ("Snake Anson" makes "Snake" a person); LitBank 5-fold CV
 # F1 0.749 -> 0.755 (docs/ner.md).
 PARTS = True
+
+# Whether the model reads only the words near a possible name (see
+# `name_windows`) rather than every word; False is the reference the
+# windows are measured against (docs/scale.md).
+SKIP_NAMELESS = True
+# Words of context kept either side of a possible name.  The tagger's CNN
+# sees two tokens either side of a token and its NER state the token before,
+# so with at least this many words (each one token or more) of the real text
+# around it, every decision the model makes on a possible name is the one it
+# makes on the whole chunk.
+CONTEXT_WORDS = 4
+# Below this share of capitalised words a chunk is written in lower case
+# ("jonas and gabriel"): no capital marks its names, so it is tagged whole.
+MIN_CAPITALISED = 0.02
+
+# Capitalised only because they open a sentence (or are "I"): a stretch whose
+# capitalised words are all of these holds no name.  Closed-class words only:
+# interjections and adjectives ("God", "Sorry", "Little", "Long") are names
+# in some stories and are tagged so by the model often enough to keep.
+FUNCTION_WORDS = frozenset(
+    """
+    i me my mine myself you your yours yourself yourselves he him his himself she her hers herself
+    it its itself we us our ours ourselves they them their theirs themselves
+    this that these those the a an there here then than so and but or nor yet if when whenever
+    while where wherever why how what whatever which who whom whose because though although unless
+    since as once after before during between into onto upon about above against along among around
+    at behind below beneath beside beyond by despite down from in inside near of off on out outside
+    over past through throughout to toward towards under underneath up with within without
+    is am are was were be been being do does did doing have has had having will would shall should
+    can could may might must not never always sometimes often maybe perhaps just only even still
+    also too very really quite almost again now all any some each every both either neither few
+    many much more most other another such no yes yeah okay ok oh ah um hmm hey well
+    someone somebody something anyone anybody anything everyone everybody everything nobody nothing
+    """.split()
+)
+_CONTRACTED = re.compile(r"(?:'s|'m|'re|'ve|'ll|'d|n't)$")
+# A word starting with a letter that is not a-z: capitals, and the rare
+# non-ASCII lower case, which `_maybe_name` turns away.
+_CAP_START = re.compile(r"\b[^\W\da-z_][\w'’]*")
+_WORD = re.compile(r"\S+")
 
 _CAP_WORD = re.compile(r"[A-Z][\w]*")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
@@ -118,6 +162,44 @@ def _split_long(text: str, s: int, e: int, limit: int):
         yield s, e
 
 
+def _maybe_name(word: str) -> bool:
+    if not word[0].isupper():
+        return False
+    low = word.lower().replace("’", "'")
+    return low not in FUNCTION_WORDS and _CONTRACTED.sub("", low) not in FUNCTION_WORDS
+
+
+def name_windows(text: str, start: int, end: int, context: int = CONTEXT_WORDS) -> list[tuple[int, int]]:
+    """The parts of text[start:end] the tagger needs to read: every
+    capitalised word that could be a name with `context` words either side,
+    overlapping windows merged.  A window never crosses `start` or `end`, the
+    chunk's own edges, so inside it the model sees exactly the tokens it
+    would see in the whole chunk."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _WORD.finditer(text, start, end):
+        starts.append(m.start())
+        ends.append(m.end())
+    if not starts:
+        return []
+    windows: list[list[int]] = []
+    capitals = 0
+    for m in _CAP_START.finditer(text, start, end):
+        word = m.group()
+        capitals += word[0].isupper()
+        if not _maybe_name(word):
+            continue
+        i = bisect_right(starts, m.start()) - 1
+        lo, hi = max(0, i - context), min(len(starts) - 1, i + context)
+        if windows and lo <= windows[-1][1] + 1:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    if capitals < MIN_CAPITALISED * len(starts):
+        return [(starts[0], ends[-1])]
+    return [(starts[lo], ends[hi]) for lo, hi in windows]
+
+
 def tag(
     nlp,
     text: str,
@@ -125,17 +207,22 @@ def tag(
     *,
     keep_docs: bool = False,
     propagate_names: bool | None = None,
+    skip_nameless: bool | None = None,
 ):
     """Entities of `text` as dicts with character offsets into `text`.
 
     `ranges` are its paragraphs (found from blank lines if not given).
-    With `keep_docs`, also returns the list of (offset, spaCy Doc)."""
+    With `keep_docs`, also returns the list of (offset, spaCy Doc) of the
+    pieces the model read (only the windows around possible names, unless
+    `skip_nameless` is False)."""
     global _EMPTY
     if _EMPTY is None:
         import numpy
 
         _EMPTY = numpy.zeros((0,), dtype="float32")
     chunks = chunk_ranges(ranges if ranges is not None else paragraph_ranges(text), text)
+    if SKIP_NAMELESS if skip_nameless is None else skip_nameless:
+        chunks = [w for s, e in chunks for w in name_windows(text, s, e)]
     entities: list[dict] = []
     docs = []
     pieces = (text[s:e] for s, e in chunks)
@@ -254,11 +341,9 @@ class EntityStage:
     def __call__(self, doc: Analysis) -> Analysis:
         story = doc.story
         ranges = [(p.start, p.end) for p in story.paragraphs()] or None
-        entities, sdocs = tag(self.nlp, story.text, ranges, keep_docs=True)
-        doc.inferred["entities"] = entities
-        # Later stages (quotes, characters) reuse the tokenisation rather
-        # than running spaCy again: (character offset of chunk, Doc).
-        doc.scratch["spacy_docs"] = sdocs
+        # No spaCy Doc is kept for later stages: none reads one, and the
+        # model now reads only windows of the text, not all of it.
+        doc.inferred["entities"] = tag(self.nlp, story.text, ranges)
         return doc
 
 
