@@ -90,9 +90,19 @@ class Lexicon:
     regex: re.Pattern
     negatable: bool = False
     check: Callable[[str, re.Match], bool] | None = None
+    # The same regex, lower-cased and case-sensitive, for `lowered(text)`:
+    # re.I makes the regex engine try every alternative of a thousand-term
+    # alternation at each word; without it, it rules most out on their first
+    # letter (the content stage's scan 3.5 -> 1.2 s on 200 AO3 works).
+    fast: re.Pattern | None = None
 
-    def finditer(self, text: str):
-        for m in self.regex.finditer(text):
+    def finditer(self, text: str, lower: str | None | type(...) = ...):
+        """Kept matches in `text`; `lower` is `lowered(text)` if the caller
+        has it (offsets are the same, the context rules read `text`)."""
+        if lower is ...:
+            lower = lowered(text)
+        it = self.fast.finditer(lower) if self.fast is not None and lower is not None else self.regex.finditer(text)
+        for m in it:
             if self.check is not None and not self.check(text, m):
                 continue
             if self.negatable and negated(text, m.start()):
@@ -100,8 +110,29 @@ class Lexicon:
             yield m
 
 
+# Letters re.I equates with an ASCII letter that lower() does not turn into
+# it (dotless i, long s); with them, only re.I gives the right answer.
+_FOLDS_APART = re.compile("[\u0131\u017f]")
+
+
+def lowered(text: str) -> str | None:
+    """`text` lower-cased when that leaves every offset and every
+    case-insensitive match as it was, else None."""
+    low = text.lower()
+    if len(low) != len(text) or (not text.isascii() and _FOLDS_APART.search(text)):
+        return None
+    return low
+
+
+def _lower_pattern(pattern: str) -> str:
+    # Letters of escapes (\b, \W, \S) keep their case: they are not literals.
+    return re.sub(r"(\\.)|([A-Z])", lambda m: m.group(1) or m.group(2).lower(), pattern)
+
+
 def _lex(name: str, terms: list[str], negatable: bool = False, check=None, flags=re.I) -> Lexicon:
-    return Lexicon(name, re.compile(r"\b(?:" + "|".join(terms) + r")\b", flags), negatable, check)
+    pattern = r"\b(?:" + "|".join(terms) + r")\b"
+    fast = re.compile(_lower_pattern(pattern), flags & ~re.I) if flags & re.I else None
+    return Lexicon(name, re.compile(pattern, flags), negatable, check, fast)
 
 
 # Explicit sexual content: anatomy and acts a Teen-rated story does not name.
@@ -250,8 +281,9 @@ CATEGORIES = tuple(LEXICONS)
 def scan(text: str) -> dict[str, list[tuple[int, int]]]:
     """Every kept match, by category, as sorted (start, end) offsets."""
     out: dict[str, list[tuple[int, int]]] = {}
+    low = lowered(text)
     for name, lexicons in LEXICONS.items():
-        spans = [m.span() for lex in lexicons for m in lex.finditer(text)]
+        spans = [m.span() for lex in lexicons for m in lex.finditer(text, low)]
         spans.sort()
         out[name] = spans
     return out
