@@ -88,3 +88,15 @@ def test_malformed_files_are_rejected(tmp_path, body, message):
 def test_empty_directory_is_an_error(tmp_path):
     with pytest.raises(ModelError):
         knowledge.load(str(tmp_path))
+
+
+def test_triads_name_the_fandoms_own_characters(tmp_path):
+    body = ('fandom = "Made Up"\ncharacters = [{name = "Ada Vell"}, {name = "Bo Rint", tag = "Bo (Made Up)"},'
+            ' {name = "Cy Onde"}]\n')
+    ok = tmp_path / "made_up.toml"
+    ok.write_text(body + 'triads = [["Ada Vell", "Bo Rint", "Cy Onde"]]\n', encoding="utf-8")
+    assert knowledge.load_fandom(ok).triads == [("Ada Vell", "Bo (Made Up)", "Cy Onde")]
+    for bad in ('[["Ada Vell", "Bo Rint", "Di Nobody"]]', '[["Ada Vell", "Bo Rint"]]', '[["Ada Vell", "Ada Vell", "Cy Onde"]]'):
+        ok.write_text(body + f"triads = {bad}\n", encoding="utf-8")
+        with pytest.raises(ModelError, match="triads"):
+            knowledge.load_fandom(ok)

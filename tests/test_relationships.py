@@ -93,6 +93,31 @@ def test_second_person_story_pairs_with_the_reader():
     assert not P.second_person(third * 4)
 
 
+def test_a_known_triad_is_one_pairing_filed_as_multi(tmp_path, monkeypatch):
+    """Three who pair off with each other, and whom the knowledge base knows
+    as a three-person pairing, are tagged "A/B/C" and the story Multi; the
+    same story without the entry lists pairs."""
+    from ficdex import knowledge
+
+    (tmp_path / "made_up.toml").write_text(
+        'fandom = "Made Up"\ncharacters = [{name = "Theo Grant"}, {name = "Mara Lind"}, {name = "Jonah Grant"}]\n'
+        'triads = [["Theo Grant", "Mara Lind", "Jonah Grant"]]\n', encoding="utf-8")
+    kb = knowledge.load(str(tmp_path))
+    paras = ["Mara kissed Theo and Jonah in turn, and Theo kissed Jonah.",
+             "Later Mara, Theo and Jonah lay in bed together, naked, and Jonah told Mara and Theo he loved them.",
+             "Theo kissed Mara. Jonah kissed Theo. Mara held Jonah's hand; they were in love, all three."] * 3
+    chars = [dict(c, tag=c["name"], gender=g) for c, g in zip(CHARACTERS, ("male", "female", "male"))]
+    chars[2]["name"] = chars[2]["tag"] = "Jonah Grant"
+    plain = _doc(paras, chars).inferred
+    assert all(r["tag"].count("/") <= 1 for r in plain["relationships"])
+    monkeypatch.setattr(knowledge, "load", lambda directory=None: kb)
+    inf = _doc(paras, chars).inferred
+    top = inf["relationships"][0]
+    assert top["tag"] == "Jonah Grant/Mara Lind/Theo Grant" and top["type"] == "romantic"
+    assert top["evidence"] and len(inf["relationships"]) <= MAX_PAIRS
+    assert [c["tag"] for c in inf["category"]] == ["Multi"]
+
+
 def _seed(seeds, prefix):
     from ficdex.api import analyze_path
 

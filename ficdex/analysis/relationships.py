@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import operator
+from itertools import combinations
 
+from .. import knowledge
 from ..errors import ModelError
 from ..models import read_model_json
 from . import pairs as P
@@ -37,6 +39,10 @@ NOT_GEN_MIN = 0.65
 # the chapter shows no kiss, and requiring a cue loses a tenth of the
 # authors' pairings (docs/relationships.md).
 UNSEEN_ROMANCE = 0.3
+# A knowledge-base triad ("A/B/C") is written when all three are candidates,
+# each of its pairs reads as romantic and is this likely tagged, and the
+# story is a romance; chosen on cross-validation (docs/relationships.md).
+TRIAD_MIN = 0.1
 
 WORK_FEATURES = ("max_romance", "max_romance_sent", "max_strong", "max_tagged_romance", "romance", "strong",
                  "reader", "characters")
@@ -113,6 +119,26 @@ def pair_category(a: dict, b: dict) -> str:
     return "F/M"
 
 
+def _triad(scored, by_id: dict) -> dict | None:
+    """The knowledge base's three-person pairing among the candidates, if
+    each of its three pairs reads as romantic."""
+    ids = {c["tag"]: i for i, c in by_id.items() if c.get("tag")}
+    if len(ids) < 3:
+        return None
+    by_key = {key: (pt, pr) for pt, pr, key in scored}
+    for triad in knowledge.load().triads:
+        if not all(t in ids for t in triad):
+            continue
+        members = sorted(ids[t] for t in triad)
+        got = [by_key.get(k) for k in combinations(members, 2)]
+        if all(g and g[1] >= ROMANTIC_MIN and g[0] >= TRIAD_MIN for g in got):
+            names = sorted(triad, key=str.casefold)
+            return {"tag": "/".join(names), "type": "romantic", "characters": names, "ids": members,
+                    "score": round(min(g[0] for g in got), 3), "romantic": min(g[1] for g in got),
+                    "why": "a three-person pairing the fandom tags as one, each pair romantic"}
+    return None
+
+
 def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[float], words=None):
     """Ranked pairings and categories from the pair rows, the work row and
     the story's bag of words (`pairs.bag`)."""
@@ -123,7 +149,8 @@ def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[f
         scored.append((model.tagged(x), model.romantic(x), key))
     scored.sort(key=lambda t: (-t[0], t[2]))
     p_work = model.work(work, words)
-    rels = []
+    triad = _triad(scored, by_id) if p_work >= UNSEEN_ROMANCE else None
+    rels = [triad] if triad else []
     for n, (pt, pr, (a, b)) in enumerate(scored):
         if len(rels) >= MAX_PAIRS or (n and pt < TAG_MIN):
             break
@@ -146,6 +173,10 @@ def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[f
         romantic = [] if best is None else [{"ids": sorted(best[2]), "tag": "/".join(sorted(
             (_tag_name(by_id[i]) for i in best[2]), key=str.casefold)), "score": best[0], "romantic": best[1]}]
     cats: dict[str, list[str]] = {}
+    if triad:
+        # AO3 files a poly pairing as Multi, and authors rarely add its pairs' categories.
+        cats["Multi"] = [triad["tag"]]
+        romantic = []
     for n, r in enumerate(romantic):
         if n and r["score"] * r["romantic"] < SECOND_CATEGORY:
             continue
@@ -176,9 +207,10 @@ class Relationships:
                             P.bag(doc.story.text))
         text = doc.story.text
         for r in rels:
-            st = cand.stats.get(tuple(r["ids"]))
-            r["shared_paragraphs"] = st.shared if st else 0
-            best = sorted(st.evidence, reverse=True)[:3] if st else []
+            sts = [cand.stats[k] for k in combinations(r["ids"], 2) if k in cand.stats]
+            st = sts[0] if len(sts) == 1 else None
+            r["shared_paragraphs"] = min((x.shared for x in sts), default=0) if len(sts) == len(r["ids"]) * (len(r["ids"]) - 1) // 2 else 0
+            best = sorted({e for x in sts for e in x.evidence}, reverse=True)[:3]
             r["evidence"] = [{"start": s, "end": e, "excerpt": _excerpt(text, s, e), "why": f"together, with: {why}"}
                              for _, s, e, why in best]
             if not best and st and st.first:

@@ -18,6 +18,7 @@ File format (see ``smallville.toml`` for a full example)::
     ]
     places = [{name = "Metropolis", label = "GPE", aliases = []}]
     organizations = [{name = "LexCorp", aliases = ["Lex Corp"]}]
+    triads = [["Alec Hardison", "Parker (Leverage)", "Eliot Spencer"]]
 
 A character's ``tag`` defaults to its ``name``.  ``words`` lists aliases that
 are also ordinary English words ("Five", "Door"): they are trusted only
@@ -29,6 +30,9 @@ the character's age through most of canon, for those who are canonically
 under 18 (teen-era Clark, Hogwarts students, tributes); ``minor = true`` says
 the same without an age.  The content stage reads it for the Underage
 warning, because fic rarely restates an age the whole fandom knows.
+``triads`` are the fandom's well-known three-person pairings (character
+names): AO3 authors tag such a story "A/B/C", never as its three pairs, and
+no text feature tells an OT3 from a love triangle as well as knowing it.
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ class Fandom:
     characters: list[Character]
     places: list[Thing]
     organizations: list[Thing]
+    triads: list[tuple[str, str, str]] = field(default_factory=list)  # character tags
 
     @property
     def all_tags(self) -> list[str]:
@@ -189,6 +194,16 @@ def load_fandom(path: Path) -> Fandom:
             if kind == "places" and label not in PLACE_LABELS:
                 raise ModelError(f"{at}: label {label!r} is not one of {PLACE_LABELS}")
             things[kind].append(Thing(key, _need(p, "name", str, at), label, _strings(p, "aliases", at)))
+    by_name = {norm(c.name): c for c in chars}
+    triads = []
+    for i, t in enumerate(data.get("triads", [])):
+        at = f"{where}: triads[{i}]"
+        if not isinstance(t, list) or len(t) != 3 or len({norm(str(n)) for n in t}) != 3:
+            raise ModelError(f"{at}: a triad is a list of three different character names")
+        missing = [n for n in t if not isinstance(n, str) or norm(n) not in by_name]
+        if missing:
+            raise ModelError(f"{at}: {missing} not among the fandom's characters")
+        triads.append(tuple(by_name[norm(n)].tag for n in t))
     return Fandom(
         key=key,
         tag=_need(data, "fandom", str, where),
@@ -198,6 +213,7 @@ def load_fandom(path: Path) -> Fandom:
         characters=chars,
         places=things["places"],
         organizations=things["organizations"],
+        triads=triads,
     )
 
 
@@ -209,6 +225,7 @@ class KnowledgeBase:
         self.place_aliases: dict[str, list[Character]] = {}
         self.things: dict[str, list[Thing]] = {}  # places and organisations
         self.tag_index: dict[str, set[str]] = {}  # norm(fandom tag) -> fandom keys
+        self.triads: list[tuple[str, str, str]] = [t for f in fandoms for t in f.triads]
         for f in fandoms:
             for t in f.all_tags:
                 self.tag_index.setdefault(norm(t), set()).add(f.key)
