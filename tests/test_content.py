@@ -172,6 +172,18 @@ def test_aged_up_story_keeps_the_canonical_minor_out():
     assert "Underage" not in {w["tag"] for w in doc.inferred["warnings"]}
 
 
+def test_canonical_minor_kissing_in_an_unnamed_scene_warns_underage():
+    """Kisses again and again, no sexual word, but a scene's vocabulary:
+    warned; the same kisses in a chaste story are not."""
+    kisses = ["Clark kissed Lex by the fence.", "Clark kissed him again in the loft.", "Clark kissed him at dawn."]
+    hot = "Clark gasped, his hips pressed close, his shirt unbuttoned, Lex's tongue at his ear."
+    doc = ContentStage()(_linked(story(*kisses, hot), "Smallville", "Clark", "Clark Kent"))
+    underage = [w for w in doc.inferred["warnings"] if w["tag"] == "Underage"]
+    assert underage and "kissing" in underage[0]["evidence"][0]["why"]
+    chaste = ContentStage()(_linked(story(*kisses, "Clark smiled at the sunrise."), "Smallville", "Clark", "Clark Kent"))
+    assert "Underage" not in {w["tag"] for w in chaste.inferred["warnings"]}
+
+
 def test_canonical_minor_without_sexual_content_is_no_warning():
     doc = ContentStage()(_linked(story("Clark fixed the fence.", "Clark and Lex talked about the crops."),
                                  "Smallville", "Clark", "Clark Kent"))

@@ -122,6 +122,11 @@ def _young(sig: Signals) -> list[int]:
 # Underage recall 0.57 -> 0.64, 2 more unwarned works flagged).  Kisses alone
 # (recall 0.79) also warned the seed's chaste teen first kiss: left out.
 MINOR_KISSES = 3
+# Or, instead of a sexual word, this many words of a sex scene's vocabulary
+# (sex_scene.py: "gasped", "hips", "underwear"...), for the stories that never
+# name what happens (ao3-dev: one more warned work found, no more unwarned
+# ones flagged at 3 or 5; 2 flagged two more unwarned works).
+MINOR_KISS_SCENE = 3
 VIOLENT_BLOCK = 4
 
 
@@ -140,7 +145,7 @@ def _underage(sig: Signals, minors: list[Minor]) -> dict | None:
                 if sig.count_near("kiss", p, 0):
                     kissing.setdefault(p, m)
         if (sum(sig.count_near("kiss", p, 0) for p in kissing) < MINOR_KISSES
-                or not sig.count("sex_explicit") + sig.count("sex_mild")):
+                or not (sig.count("sex_explicit") + sig.count("sex_mild") or sig.count("scene") >= MINOR_KISS_SCENE)):
             kissing = {}
     if not young and not hot and not kissing:
         return None
