@@ -175,6 +175,39 @@ def test_stage_contract_and_record_shape():
     ]
 
 
+def _decoded(scores, fixed=(), **params):
+    """Joint decoding of one conversation, one quote per turn: `scores` are
+    each turn's candidate probabilities as the ranker would give them."""
+    import math
+
+    from ficdex.analysis.dialogue import _Turn
+    from ficdex.analysis.speaker_model import decode
+
+    turns = [_Turn(n, n, [n]) for n in range(len(scores))]
+    scored = {n: {c: math.log(p) for c, p in s.items()} for n, s in enumerate(scores)}
+    out = [{"speaker": max(s, key=s.get), "rule": "ranked", "addressee": None, "_fixed": n in fixed}
+           for n, s in enumerate(scores)]
+    decode([turns], scored, out, params)
+    return [r["speaker"] for r in out]
+
+
+def test_joint_decoding_alternates_between_anchors():
+    # the middle turns lean weakly to the wrong one of two speakers; two
+    # sure turns at either end and alternation decide them together
+    weak = {"lex": 0.55, "clark": 0.45}
+    scores = [{"lex": 0.95, "clark": 0.05}, weak, weak, {"lex": 0.05, "clark": 0.95}]
+    assert _decoded(scores) == ["lex", "lex", "lex", "clark"]
+    assert _decoded(scores, same=-0.5, alt=0.5) == ["lex", "clark", "lex", "clark"]
+
+
+def test_joint_decoding_keeps_protected_answers_and_sure_turns():
+    # a protected turn stays whatever the turn-taking says; a turn the
+    # ranker is sure of is not overturned by a weak alternation bonus
+    scores = [{"lex": 0.9, "clark": 0.1}, {"lex": 0.6, "clark": 0.4}, {"lex": 0.02, "clark": 0.98}]
+    assert _decoded(scores, fixed={1}, same=-3, alt=0)[1] == "lex"
+    assert _decoded(scores, same=-0.5, alt=0.5)[2] == "clark"
+
+
 # -- seeds: hand-checked speakers ------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 from ..model import count_words
 from .pipeline import Analysis, register
 from .quotes import Quote, detect_quotes
-from .speaker_model import load_model, quote_features, rerank
+from .speaker_model import decode, load_model, quote_features, rerank
 from .speakers import CONFIDENCE, THOUGHT_VERBS, _Sieve, extend_mentions
 
 # Narration paragraphs a conversation survives.  Two lets "Lex poured the
@@ -112,7 +112,9 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
             if collect is not None:
                 collect.extend(feats)
             else:
-                rerank(feats, out, {"weights": weights["weights2"], "protect": weights.get("protect")})
+                scored = rerank(feats, out, {"weights": weights["weights2"], "protect": weights.get("protect")})
+                if weights.get("decode"):
+                    decode(convs, scored, out, weights["decode"])
 
     for conv in convs:
         spk = [next((out[i]["speaker"] for i in t.quotes if out[i]["speaker"]), None) for t in conv]
@@ -130,6 +132,7 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
             r.update(speaker=sv.nearest(q.start), rule="nearest")
         p = r.pop("_p", None)
         r.pop("_how", None)
+        r.pop("_fixed", None)
         r["confidence"] = (round(p, 3) if p is not None else CONFIDENCE.get(r["rule"], 0.0)) if r["speaker"] else 0.0
         if r["addressee"] == r["speaker"]:
             r["addressee"] = None

@@ -41,7 +41,7 @@ def load_model(path: Path = MODEL_PATH) -> dict | None:
     if key not in _model_cache:
         try:
             got = json.loads(path.read_text())
-            _model_cache[key] = {k: got.get(k) for k in ("weights", "weights2", "protect")}
+            _model_cache[key] = {k: got.get(k) for k in ("weights", "weights2", "protect", "decode")}
         except (OSError, ValueError, KeyError):
             _model_cache[key] = None
     return _model_cache[key]
@@ -232,19 +232,94 @@ def rerank(feats, out, model: dict) -> None:
     model kept the sieve's answer ("<rule>") or changed it ("ranked").  An
     answer of a rule in `model["protect"]` is kept (the ranker only scores it)."""
     weights, protect = model["weights"], set(model.get("protect") or ())
+    scored = {}
     for i, cands, rows in feats:
         scores = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in rows]
         top = max(scores)
         z = sum(math.exp(s - top) for s in scores)
+        lz = top + math.log(z)
+        scored[i] = {c: s - lz for c, s in zip(cands, scores)}
         best = scores.index(top)
         c = cands[best]
         r = out[i]
         if r["speaker"] and _rule_key(r) in protect:
             k = cands.index(r["speaker"]) if r["speaker"] in cands else None
             r["_p"] = math.exp(scores[k] - top) / z if k is not None else None
+            r["_fixed"] = True
             continue
         if c != r["speaker"]:
             r.update(speaker=c, rule="ranked")
             if r.get("addressee") == c:
                 r["addressee"] = None
         r["_p"] = 1.0 / z
+    return scored
+
+
+def decode(convs, scored: dict, out: list[dict], params: dict) -> None:
+    """Decode each conversation's turns jointly: the ranker's log
+    probabilities per turn plus a turn-taking score (`same`: a turn by the
+    previous turn's speaker, `alt`: by the speaker two turns back, the
+    A-B-A of a two-person exchange).  A second-order Viterbi over the `top`
+    candidates of each turn; protected answers are fixed.  The ranker sees
+    its neighbours only through features of one quote at a time, so a run
+    of weak turns between two anchors is decided here as a whole."""
+    same, alt, top = params.get("same", 0.0), params.get("alt", 0.0), int(params.get("top", 4))
+    floor = math.log(1e-4)
+    for conv in convs:
+        # a turn without a scored quote (thoughts only) cuts the chain
+        segs, cur = [], []
+        for t in conv:
+            qs = [i for i in t.quotes if i in scored]
+            if qs:
+                cur.append(qs)
+            elif cur:
+                segs.append(cur)
+                cur = []
+        if cur:
+            segs.append(cur)
+        for seg in segs:
+            if len(seg) > 1:
+                _viterbi(seg, scored, out, same, alt, top, floor)
+
+
+def _viterbi(seg, scored, out, same, alt, top, floor) -> None:
+    opts = []
+    for qs in seg:
+        fixed = next((out[i]["speaker"] for i in qs if out[i].get("_fixed")), None)
+        em: dict[str, float] = {}
+        for i in qs:
+            for c, lp in scored[i].items():
+                em[c] = em.get(c, 0.0) + lp
+        for c in em:
+            em[c] = em[c] / len(qs)
+        if fixed:
+            opts.append({fixed: em.get(fixed, floor)})
+        else:
+            opts.append(dict(sorted(em.items(), key=lambda x: -x[1])[:top]))
+    # states: (previous turn's speaker, this turn's speaker)
+    best = {(None, c): (e, None) for c, e in opts[0].items()}
+    back = [best]
+    for n in range(1, len(opts)):
+        nxt: dict = {}
+        for (a, b), (s, _) in best.items():
+            for c, e in opts[n].items():
+                v = s + e + (same if c == b else 0.0) + (alt if c == a and c != b else 0.0)
+                if (b, c) not in nxt or v > nxt[(b, c)][0]:
+                    nxt[(b, c)] = (v, (a, b))
+        best = nxt
+        back.append(best)
+    state = max(best, key=lambda k: best[k][0])
+    path = []
+    for n in range(len(opts) - 1, -1, -1):
+        path.append(state[1])
+        state = back[n][state][1]
+    path.reverse()
+    for qs, c in zip(seg, path):
+        for i in qs:
+            r = out[i]
+            if r.get("_fixed") or r["speaker"] == c:
+                continue
+            r.update(speaker=c, rule="ranked")
+            r["_p"] = math.exp(scored[i].get(c, floor))
+            if r.get("addressee") == c:
+                r["addressee"] = None
