@@ -21,6 +21,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from .. import knowledge
 from .coref import Spans, sentence_starts
 from .pipeline import Analysis
 
@@ -77,7 +78,7 @@ FEATURES = (
     "shared", "shared_frac", "sentences", "romance", "romance_sent", "romance_share", "strong",
     "family", "friend", "rank_lo", "rank_hi", "share_lo", "share_hi", "top2", "lead", "romance_lead",
     "dialogue", "mm", "ff", "fm", "gender_unknown", "narrator", "reader", "surname", "tagged",
-    "work_romance", "shared_rel", "sentences_rel", "dialogue_rel", "pair_rank", "rel_lo",
+    "work_romance", "shared_rel", "sentences_rel", "dialogue_rel", "pair_rank", "rel_lo", "kin",
 )
 
 
@@ -275,6 +276,7 @@ def candidates(doc: Analysis) -> Candidates:
     top_mentions = max((c.get("mentions") or 0 for c in chars), default=0) or 1
     order = sorted(stats, key=lambda k: (-stats[k].shared, -stats[k].sentences, k))
     pair_rank = {k: i for i, k in enumerate(order)}
+    kin = knowledge.load().kin
     keys, rows = [], []
     for i, a in enumerate(chars):
         for b in chars[i + 1:]:
@@ -304,6 +306,10 @@ def candidates(doc: Analysis) -> Candidates:
                 "shared_rel": p.shared / top_shared if top_shared else 0.0, "sentences_rel": p.sentences / top_sent,
                 "dialogue_rel": p.dialogue / top_dialogue, "pair_rank": math.log1p(pair_rank.get(key, len(order))),
                 "rel_lo": min(a.get("mentions") or 0, b.get("mentions") or 0) / top_mentions,
+                # relatives by the knowledge base (fic seldom restates a canon family
+                # tie), or one surname and family words where they meet
+                "kin": float((bool(a.get("tag") and b.get("tag")) and frozenset((a["tag"], b["tag"])) in kin)
+                             or (sur is not None and sur == _surname(b.get("name") or "") and p.family > 0)),
             }
             keys.append(key)
             rows.append([f[n] for n in FEATURES])

@@ -33,6 +33,9 @@ warning, because fic rarely restates an age the whole fandom knows.
 ``triads`` are the fandom's well-known three-person pairings (character
 names): AO3 authors tag such a story "A/B/C", never as its three pairs, and
 no text feature tells an OT3 from a love triangle as well as knowing it.
+``families`` are groups of relatives (blood or adoptive, never a couple):
+"Diego & Vanya", not "Diego/Vanya", is how most authors tag siblings, and a
+story rarely says they are siblings.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ class Fandom:
     places: list[Thing]
     organizations: list[Thing]
     triads: list[tuple[str, str, str]] = field(default_factory=list)  # character tags
+    families: list[tuple[str, ...]] = field(default_factory=list)  # character tags
 
     @property
     def all_tags(self) -> list[str]:
@@ -204,6 +208,15 @@ def load_fandom(path: Path) -> Fandom:
         if missing:
             raise ModelError(f"{at}: {missing} not among the fandom's characters")
         triads.append(tuple(by_name[norm(n)].tag for n in t))
+    families = []
+    for i, group in enumerate(data.get("families", [])):
+        at = f"{where}: families[{i}]"
+        if not isinstance(group, list) or len(group) < 2:
+            raise ModelError(f"{at}: a family is a list of at least two character names")
+        missing = [n for n in group if not isinstance(n, str) or norm(n) not in by_name]
+        if missing:
+            raise ModelError(f"{at}: {missing} not among the fandom's characters")
+        families.append(tuple(by_name[norm(n)].tag for n in group))
     return Fandom(
         key=key,
         tag=_need(data, "fandom", str, where),
@@ -214,6 +227,7 @@ def load_fandom(path: Path) -> Fandom:
         places=things["places"],
         organizations=things["organizations"],
         triads=triads,
+        families=families,
     )
 
 
@@ -226,6 +240,9 @@ class KnowledgeBase:
         self.things: dict[str, list[Thing]] = {}  # places and organisations
         self.tag_index: dict[str, set[str]] = {}  # norm(fandom tag) -> fandom keys
         self.triads: list[tuple[str, str, str]] = [t for f in fandoms for t in f.triads]
+        # Unordered pairs of character tags who are relatives.
+        self.kin: set[frozenset[str]] = {frozenset((a, b)) for f in fandoms for g in f.families
+                                         for a in g for b in g if a != b}
         for f in fandoms:
             for t in f.all_tags:
                 self.tag_index.setdefault(norm(t), set()).add(f.key)
