@@ -59,3 +59,12 @@ def test_shared_cast_is_one_fandom_and_a_crossover_is_two():
 def test_names_the_tagger_missed_still_count():
     doc = analyse("Katniss drew her bow while Peeta watched.", [])
     assert tags(doc) == ["Hunger Games Trilogy - Suzanne Collins"]
+
+
+def test_a_story_written_in_lower_case_still_names_its_fandom():
+    text = ("katniss drew her bow. peeta watched her from the bakery door. haymitch drank again. "
+            "katniss sighed. peeta laughed at her. haymitch said nothing at all.")
+    assert tags(analyse(text, [])) == ["Hunger Games Trilogy - Suzanne Collins"]
+    # lower case common first names are still no evidence
+    assert tags(analyse("john met mary in london. john smiled. mary laughed. john and mary went home. "
+                        "they ate. they slept.", [])) == []

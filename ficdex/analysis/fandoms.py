@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from .. import knowledge
 from ..knowledge import match
@@ -94,6 +95,47 @@ def infer_fandoms(kb: knowledge.KnowledgeBase, text: str, hits: list[match.Hit],
     return out
 
 
+# Sentence openings: a story whose sentences mostly open in lower case is
+# written all in lower case (an AO3 style), and names are lower case too.
+_OPENING = re.compile(r"(?:^|[.!?]['\"”’]?\s+)([A-Za-z])")
+LOWER_SHARE = 0.7
+MIN_SENTENCES = 5
+
+
+def lower_case_story(text: str) -> bool:
+    first = [m.group(1) for m in _OPENING.finditer(text[:20000])]
+    return len(first) >= MIN_SENTENCES and sum(c.islower() for c in first) >= LOWER_SHARE * len(first)
+
+
+@lru_cache(maxsize=4)
+def _lower_aliases(kb: knowledge.KnowledgeBase):
+    """Lower-cased character aliases of three letters or more that are not
+    English words, one alternation, and the entries bearing each."""
+    table: dict[str, list] = {}
+    for f in kb.fandoms.values():
+        for c in f.characters:
+            for a in c.names:
+                key = a.casefold()
+                if len(key) >= 3 and key not in match.COMMON_WORDS and a not in c.words:
+                    table.setdefault(key, []).append(c)
+    if not table:
+        return None, table
+    alternation = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'’-])(?:{alternation})(?![\w-])"), table
+
+
+def lower_case_hits(kb: knowledge.KnowledgeBase, text: str) -> list[match.Hit]:
+    """KB characters named in a story written in lower case, which the
+    tagger (reading capitals) finds no names in."""
+    rx, table = _lower_aliases(kb)
+    low = text.lower()
+    if rx is None or len(low) != len(text):
+        return []
+    sightings = [(text[m.start():m.end()].title(), m.start(), m.end(), e)
+                 for m in rx.finditer(low) for e in table[m.group()]]
+    return match.collect(kb, sightings)
+
+
 def _excerpt(text: str, start: int, end: int) -> str:
     s = max(0, start - EXCERPT)
     e = min(len(text), end + EXCERPT)
@@ -112,8 +154,11 @@ class FandomStage:
         hits = doc.scratch.get("kb_sightings")
         if hits is None:
             hits = doc.scratch.get("kb_hits") or []
-        doc.inferred["fandoms"] = infer_fandoms(self.kb, doc.story.text, hits, doc.story.front_matter,
-                                                doc.scratch.get("name_mentions"))
+        text = doc.story.text
+        found = infer_fandoms(self.kb, text, hits, doc.story.front_matter, doc.scratch.get("name_mentions"))
+        if not found and lower_case_story(text):
+            found = infer_fandoms(self.kb, text, lower_case_hits(self.kb, text), doc.story.front_matter)
+        doc.inferred["fandoms"] = found
         return doc
 
 
