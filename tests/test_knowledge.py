@@ -100,3 +100,16 @@ def test_triads_name_the_fandoms_own_characters(tmp_path):
         ok.write_text(body + f"triads = {bad}\n", encoding="utf-8")
         with pytest.raises(ModelError, match="triads"):
             knowledge.load_fandom(ok)
+
+
+def test_families_are_relatives_by_tag(tmp_path):
+    body = 'fandom = "Made Up"\ncharacters = [{name = "Ada Vell"}, {name = "Bo Vell", tag = "Bo (Made Up)"}, {name = "Cy Onde"}]\n'
+    ok = tmp_path / "made_up.toml"
+    ok.write_text(body + 'families = [["Ada Vell", "Bo Vell"]]\n', encoding="utf-8")
+    kb = knowledge.KnowledgeBase([knowledge.load_fandom(ok)])
+    assert frozenset(("Ada Vell", "Bo (Made Up)")) in kb.kin
+    assert frozenset(("Ada Vell", "Cy Onde")) not in kb.kin
+    for bad in ('[["Ada Vell"]]', '[["Ada Vell", "Di Nobody"]]'):
+        ok.write_text(body + f"families = {bad}\n", encoding="utf-8")
+        with pytest.raises(ModelError, match="families"):
+            knowledge.load_fandom(ok)
