@@ -150,3 +150,13 @@ def test_cross_validated_model_beats_the_majority_on_ao3_dev(shared_data):
     assert cv["relationship_top3_recall"] >= base["relationship_top3_recall"] + 0.2
     assert cv["category_primary_accuracy"] >= base["category_primary_accuracy"] + 0.2
     assert 1.0 <= cv["pairings_per_work"] <= 3.0
+
+
+def test_a_quoted_nickname_in_a_tag_is_a_name_of_its_own():
+    """AO3 writes `Ada "Addie" Vell`; a story says "Addie" or "Ada Vell"."""
+    from ficdex.eval import names
+
+    assert names.pairings_match('Ada "Addie" Vell/Bo Rint', "Addie/Bo Rint")
+    assert names.pairings_match("Ada 'Addie' Vell & Bo Rint", "Ada Vell & Bo")
+    assert not names.pairings_match('Ada "Addie" Vell/Bo Rint', "Ada Rint/Bo Rint")
+    assert names.name_forms("Meg Murry | Meg O'Keefe") == {"meg murry", "meg okeefe"}

@@ -55,12 +55,30 @@ def strip_parens(tag: str) -> str:
     return tag.strip()
 
 
+_NICKNAME = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d]+)[\"\u201c\u201d]|'([^']+)'(?=\s)")
+
+
+def _sides(tag: str) -> list[str]:
+    """Every name a tag stands for: each side of `A | B`, and for a quoted
+    nickname (`James "Bucky" Barnes`) the nickname alone and the name
+    without it, which are the names a story uses."""
+    out = []
+    for side in strip_parens(tag).split("|"):
+        side = strip_parens(side)
+        out.append(side)
+        for m in _NICKNAME.finditer(side):
+            out.append(m.group(1) or m.group(2))
+            out.append(side[: m.start()] + " " + side[m.end():])
+    return out
+
+
 def name_forms(tag: str) -> set[str]:
     """Normalised forms of one character tag or name: every side of an
-    `A | B` alias, with the fandom suffix and any leading title removed."""
+    `A | B` alias and a quoted nickname's forms, with the fandom suffix and
+    any leading title removed."""
     forms = set()
-    for side in strip_parens(tag).split("|"):
-        words = norm(strip_parens(side)).split()
+    for side in _sides(tag):
+        words = norm(side).split()
         while words and words[0] in HONORIFICS:
             words = words[1:]
         if words:
