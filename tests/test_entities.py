@@ -76,13 +76,13 @@ NAMELESS = (
 
 def test_windows_leave_out_text_with_no_possible_name():
     text = NAMELESS + "\n\n" + "At noon Ferris Quade rode in from Holloway Marsh. " + NAMELESS
-    windows = ent.name_windows(text, 0, len(text), context=3)
+    windows = ent.name_windows(text, 0, len(text), before=3, after=2)
     assert len(windows) == 1
     s, e = windows[0]
-    # Three words either side of the names, cut at word edges.
+    # Three words before the names and two after, cut at word edges.
     words = text.split()
     first, last = words.index("Ferris"), words.index("Marsh.")
-    assert text[s:e].split() == words[first - 3 : last + 4]
+    assert text[s:e].split() == words[first - 3 : last + 3]
     # Sentence openers, "I" and contractions of closed-class words are no names.
     assert ent.name_windows("He said I'm fine. Don't. It's late.", 0, 35) == []
     # A possessive is still a name.
@@ -92,7 +92,7 @@ def test_windows_leave_out_text_with_no_possible_name():
 def test_windows_never_cross_the_chunk_and_lower_case_stories_are_read_whole():
     text = "the end. Ferris Quade came."
     start = text.index("Ferris")
-    assert ent.name_windows(text, start, len(text), context=5) == [(start, len(text))]
+    assert ent.name_windows(text, start, len(text), before=5, after=5) == [(start, len(text))]
     lower = "ferris and quade rode out at dawn and did not come back until the snow had gone. " * 20
     assert ent.name_windows(lower, 0, len(lower)) == [(0, len(lower.rstrip()))]
     assert ent.name_windows("   ", 0, 3) == []

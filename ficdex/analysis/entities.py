@@ -53,14 +53,16 @@ SKIP_NAMELESS = True
 # chunks are up to 1,500 words, so fewer of those keep a batch's memory down.
 BATCH_SIZE = 256
 CHUNK_BATCH_SIZE = 64
-# Words of context kept either side of a possible name.  The tagger's CNN
+# Words of context kept before and after a possible name.  The tagger's CNN
 # sees two tokens either side of a token and its NER state reads the token
-# before, so with three words (each one token or more) of the real text
-# around it, every decision the model makes on a possible name is the one it
-# makes on the whole chunk.  2 loses real names ("the Black Panther"); 3 and
-# 4 differ from the whole text in the same ~35 of 15,368 mentions on 300 AO3
-# works + 2 PDNC novels, runaway spans and '…' tagged as a name.
-CONTEXT_WORDS = 3
+# before, so with three words before and two after (each one token or more)
+# of the real text around it, every decision the model makes on a possible
+# name is the one it makes on the whole chunk.  Two before loses real names
+# ("the Black Panther"); 3/2, 3/3 and 4/4 differ from the whole text in the
+# same ~38 of 15,368 mentions on 300 AO3 works + 2 PDNC novels, runaway
+# spans and '…' tagged as a name.
+CONTEXT_BEFORE = 3
+CONTEXT_AFTER = 2
 # Below this share of capitalised words a chunk is written in lower case
 # ("jonas and gabriel"): no capital marks its names, so it is tagged whole.
 MIN_CAPITALISED = 0.02
@@ -195,10 +197,12 @@ def _maybe_name(word: str) -> bool:
     return low not in FUNCTION_WORDS and _CONTRACTED.sub("", low) not in FUNCTION_WORDS
 
 
-def name_windows(text: str, start: int, end: int, context: int = CONTEXT_WORDS) -> list[tuple[int, int]]:
+def name_windows(
+    text: str, start: int, end: int, before: int = CONTEXT_BEFORE, after: int = CONTEXT_AFTER
+) -> list[tuple[int, int]]:
     """The parts of text[start:end] the tagger needs to read: every
-    capitalised word that could be a name with `context` words either side,
-    overlapping windows merged.  A window never crosses `start` or `end`, the
+    capitalised word that could be a name with `before` words before it and
+    `after` after it, overlapping windows merged.  A window never crosses `start` or `end`, the
     chunk's own edges, so inside it the model sees exactly the tokens it
     would see in the whole chunk."""
     starts: list[int] = []
@@ -216,7 +220,7 @@ def name_windows(text: str, start: int, end: int, context: int = CONTEXT_WORDS) 
         if not _maybe_name(word):
             continue
         i = bisect_right(starts, m.start()) - 1
-        lo, hi = max(0, i - context), min(len(starts) - 1, i + context)
+        lo, hi = max(0, i - before), min(len(starts) - 1, i + after)
         if windows and lo <= windows[-1][1] + 1:
             windows[-1][1] = max(windows[-1][1], hi)
         else:
