@@ -45,13 +45,14 @@ UNSEEN_ROMANCE = 0.3
 TRIAD_MIN = 0.1
 
 WORK_FEATURES = ("max_romance", "max_romance_sent", "max_strong", "max_tagged_romance", "romance", "strong",
-                 "reader", "characters", "lead_kin")
+                 "reader", "characters", "lead_kin", "pair_romance")
 _IDX = {n: i for i, n in enumerate(P.FEATURES)}
 
 
 def work_features(rows: list[list[float]], work: dict | None = None) -> list[float]:
     """Story-level values for the Gen / not-Gen model: the strongest pair's
-    cues beside the whole story's cue density."""
+    cues beside the whole story's cue density.  The last of WORK_FEATURES,
+    the pair models' verdict, is appended by `with_pairs`."""
     work = work or {}
 
     def top(name):
@@ -61,6 +62,12 @@ def work_features(rows: list[list[float]], work: dict | None = None) -> list[flo
     return [top("romance"), top("romance_sent"), top("strong"), lead[_IDX["romance"]] if lead else 0.0,
             work.get("romance", 0.0), work.get("strong", 0.0), work.get("reader", 0.0),
             work.get("characters", 0.0), lead[_IDX["kin"]] if lead else 0.0]
+
+
+def with_pairs(work: list[float], scored) -> list[float]:
+    """The work row and the likeliest romantic pairing's P(tagged)·P(A/B):
+    the pair models read each pair's own passages, the work model the story."""
+    return list(work) + [max((pt * pr for pt, pr, *_ in scored), default=0.0)]
 
 
 def _sigmoid(t: float) -> float:
@@ -150,7 +157,7 @@ def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[f
     # Authors list their romantic pairing before a platonic one about as
     # likely tagged; the same order lists as many pairs (CV: +0.001).
     scored.sort(key=lambda t: (-t[0] * (0.6 + 0.8 * t[1]), t[2]))
-    p_work = model.work(work, words)
+    p_work = model.work(with_pairs(work, scored), words)
     triad = _triad(scored, by_id) if p_work >= UNSEEN_ROMANCE else None
     rels = [triad] if triad else []
     for n, (pt, pr, (a, b)) in enumerate(scored):

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import pairs as P
-from ..analysis.relationships import WORK_FEATURES, RelationshipModel, decide, work_features
+from ..analysis.relationships import WORK_FEATURES, RelationshipModel, _Logistic, decide, with_pairs, work_features
 from ..eval import names
 from ..eval.ao3 import character_forms, load_gold, score_category, score_relationships, story_from_text
 from ..model import Source
@@ -142,13 +142,17 @@ def fit(data: list[dict]) -> dict:
     mask = np.array([r is not None for r in rom])
     yrom = np.array([bool(r) for r, m in zip(rom, mask) if m], dtype=float)
     works = [d for d in data if d["not_gen"] is not None]
-    Xw = np.array([d["work"] for d in works], dtype=float)
+    m_tagged, m_rom = _fit(X, tagged), _fit(X[mask], yrom)
+    # The work model reads the pair models' verdict (in-fold: the pair
+    # models have 31 weights, too few to fit a work by heart).
+    lt, lr = _Logistic(m_tagged), _Logistic(m_rom)
+    Xw = np.array([with_pairs(d["work"], [(lt(x), lr(x)) for x in d["X"].tolist()]) for d in works], dtype=float)
     yw = np.array([d["not_gen"] for d in works], dtype=float)
     return {
         "features": list(P.FEATURES),
         "work_features": list(WORK_FEATURES),
-        "tagged": _fit(X, tagged),
-        "romantic": _fit(X[mask], yrom),
+        "tagged": m_tagged,
+        "romantic": m_rom,
         "work": _fit_bag(Xw, yw, [d["bag"] for d in works]),
     }
 
