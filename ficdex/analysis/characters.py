@@ -64,7 +64,8 @@ class CharacterStage:
         kb = self.kb
         quotes = coref.Spans(coref.quote_spans(text))
         people, things = [], []  # (start, end, surface), (start, end, surface, label, kb thing)
-        entities = people_.speaking_names(text, people_.tidy_entities(text, doc.inferred.get("entities") or []))
+        entities = people_.split_names(text, people_.tidy_entities(text, doc.inferred.get("entities") or []))
+        entities = people_.with_surnames(text, people_.acting_names(text, people_.speaking_names(text, entities), quotes))
         surnames = people_.surnames_as_places(text, entities)
         for e in entities:
             surface, _ = _clean_surface(e["text"])

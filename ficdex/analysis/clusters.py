@@ -15,8 +15,8 @@ from collections import Counter
 
 from .. import knowledge
 from .coref import THIRD_PERSON
-from .names import (FIRST_NAME_GENDER, MARRIED, NICKNAMES, UNMARRIED, Cluster, Name, compatible, find as _find, merge as _merge, parse,
-                    same_first)
+from .names import (FIRST_NAME_GENDER, MARRIED, NICKNAMES, SURNAME_HONORIFICS, UNMARRIED, Cluster, Name, compatible,
+                    find as _find, merge as _merge, parse, same_first)
 
 # "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
 _ALIAS_CUE = re.compile(
@@ -50,6 +50,12 @@ def cluster(kb, people, active, text, quotes=()):
             k = bisect.bisect_left(theirs, people[i][0] - NEAR)
             n += k < len(theirs) and theirs[k] <= people[i][0] + NEAR
         return n
+
+    def _his(idx) -> bool:
+        votes: Counter = Counter()
+        for i in idx:
+            votes[_pronoun_after(text, people[i][1], people[i + 1][0] if i + 1 < len(people) else len(text))] += 1
+        return votes["male"] >= 2 and votes["male"] > 2 * votes["female"]
 
     clusters: list[Cluster] = []
     by_kb: dict[str, Cluster] = {}
@@ -87,8 +93,12 @@ def cluster(kb, people, active, text, quotes=()):
     # One-word names the other way round: "Mr. Sikes" and "Mrs. Hall"
     # before bare "Sikes" and "Hall", so that a bare surname joins the titled
     # person of that name (or is decided per mention between a family's).
-    order = sorted(forms, key=lambda f: (-len(f[1]), (f[0] is not None) == (len(f[1]) > 1 or _first_name(f[1][0])),
-                                         -len(forms[f])))
+    # A first name the story only ever uses as a surname ("Colonel Brandon",
+    # "Mr. Brandon", never "Brandon Smith") is a surname here.
+    surnames = ({k[0] for h, k in forms if h in SURNAME_HONORIFICS and len(k) == 1}
+                - {k[0] for _, k in forms if len(k) > 1})
+    order = sorted(forms, key=lambda f: (-len(f[1]), (f[0] is not None) == (
+        len(f[1]) > 1 or (_first_name(f[1][0]) and f[1][0] not in surnames)), -len(forms[f])))
     for form in order:
         idx = forms[form]
         n = parsed[idx[0]]
@@ -112,6 +122,10 @@ def cluster(kb, people, active, text, quotes=()):
                 cands = exact
             if len(n.key) > 1 and len(cands) != 1:
                 cands = []  # a full name unlike any other starts its own character
+            # "Mrs. Newland Archer" is his wife when "Newland Archer" alone
+            # is followed by "he".
+            if n.honorific in MARRIED and len(n.key) > 1 and cands and _his(forms.get((None, n.key), ())):
+                cands = []
             # "Sir William" beside Sir William Lucas and William Collins:
             # the one known by the same title.
             # "Mr. Emerson" is not George Emerson when the two are named in
@@ -123,6 +137,12 @@ def cluster(kb, people, active, text, quotes=()):
             same = [c for c in cands if n.honorific and c.honorifics[n.honorific]]
             if len(cands) > 1 and len(same) == 1:
                 cands = same
+            # "Mr. Crawford" beside Henry and Mary Crawford (and a stray
+            # "'Tis Crawford" of unknown sex): the one man of that name.
+            if len(cands) > 1 and n.gender and len(n.key) == 1:
+                sexed = [c for c in cands if c.gender() == n.gender]
+                if len(sexed) == 1:
+                    cands = sexed
             # Bare "Oliver" beside Oliver Twist and a "Mr. Oliver": a
             # known first name goes to the one it is the first name of.
             if len(cands) > 1 and n.honorific is None and len(n.key) == 1 and _first_name(n.key[0]):

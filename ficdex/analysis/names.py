@@ -47,8 +47,8 @@ james: jim jimmy jamie jem
 john: johnny jack
 jonathan: jon jonny
 margaret: maggie meg peggy marge madge greta
-katherine: kate katie kathy kat kitty cat
-catherine: kate katie cathy kitty cat
+katherine: kate katie kathy kat kitty kit cat
+catherine: kate katie cathy kitty kit cat
 christopher: chris kit topher
 charles: charlie chuck chas
 edward: ed eddie ted teddy ned
@@ -77,8 +77,14 @@ victoria: vicky tori
 susan: sue susie
 deborah: deb debbie
 abigail: abby gail
-isabella: bella izzy isabel
-isabelle: bella izzy
+isabella: bella belle izzy isabel
+isabelle: bella belle izzy
+sophia: sophie sophy
+evelyn: evie
+cecilia: cissy sissy
+nancy: nance
+reginald: reggie reg
+tobias: toby
 josephine: jo josie
 eleanor: ellie nell nora
 helena: lena nell
@@ -96,7 +102,7 @@ geoffrey: geoff
 jeffrey: jeff
 lawrence: larry
 leonard: leo len lenny
-ronald: ron ronnie
+ronald: ron ronnie ronny
 donald: don donny
 gerald: gerry
 harold: harry hal
@@ -144,7 +150,8 @@ justin keith ken kevin kyle larry lawrence lee leo leon leonard liam lionel loga
 marcus mark martin matt matthew max michael mike nathan nathaniel neil nicholas nick noah
 oliver oscar owen patrick paul pete peter philip phil ralph raymond remy richard rick robert
 roger ron ronald roy russell ryan sam samuel scott sean sebastian simon stanley stephen steve steven
-stuart ted terry theodore thomas tim timothy todd tom tommy tony tyler victor vincent walter wayne
+stuart ted terry theodore thomas cyril cecil josiah julius maurice toby tobias reggie reginald noah
+ambrose basil bertram clement cuthbert edmund edgar ernest eustace gilbert horace humphrey jasper percy rupert silas tim timothy todd tom tommy tony tyler victor vincent walter wayne
 wesley will william zach
 """.split()
 _FEMALE = """
@@ -159,7 +166,8 @@ louisa louise lucy lydia lynn madeleine madge maggie margaret maria marie marion
 megan melanie melissa mercy meg michelle mildred miranda molly monica nancy natalie natasha nicole
 nora olivia paige rosa pamela patricia pauline penny phoebe polly rachel rebecca rose rosemary ruth sally
 samantha sandra sara sarah selina sharon sophia sophie stephanie sue susan sylvia tara teresa tess
-tiffany vanessa veronica victoria violet virginia wendy yvonne zoe
+tiffany vanessa veronica victoria violet virginia wendy yvonne zoe cecilia elinor evie fannie fanny
+julia marianne minnie sibyl sybil sophy adeline augusta beatrix cordelia henrietta millicent philippa
 """.split()
 FIRST_NAME_GENDER: dict[str, str] = {**dict.fromkeys(_MALE, "male"), **dict.fromkeys(_FEMALE, "female")}
 

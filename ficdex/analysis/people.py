@@ -75,6 +75,48 @@ def tidy_entities(text: str, entities: list[dict]) -> list[dict]:
     return out
 
 
+# Titles that open a second name inside one tagged span ("Mr. Hastings
+# Miss Howard"), and words that end a place's name ("Barton Park").
+_INNER_TITLES = set("mr mrs miss ms dr sir lady lord madame monsieur mme mlle".split())
+_PLACE_WORDS = set("street square road hall park house court abbey lodge place avenue castle manor church chapel "
+                   "college hotel cottage terrace gardens bridge farm inn station".split())
+
+
+def split_names(text: str, entities: list[dict]) -> list[dict]:
+    """Person spans holding two names or a place: "Mr. Hastings Miss Howard"
+    is two people; "Bounderby Hall" and "Barton Park" are places, and
+    "Mill Street Archer" is Archer.  (Not "Jenny Hall", "Lois Lane": a
+    first name before the word makes it a surname.)"""
+    from .names import FIRST_NAME_GENDER, NICKNAMES
+
+    out = []
+    for e in entities:
+        toks = list(_TOKEN.finditer(e["text"])) if e["label"] == "PER" else []
+        if len(toks) < 2:
+            out.append(e)
+            continue
+        words = [t.group().rstrip(".,").casefold() for t in toks]
+        cut = next((k for k in range(1, len(toks) - 1) if words[k] in _INNER_TITLES
+                    and toks[k - 1].group()[:1].isupper() and toks[k + 1].group()[:1].isupper()), None)
+        place = None
+        if words[0] not in HONORIFICS and words[0] not in FIRST_NAME_GENDER and words[0] not in NICKNAMES:
+            place = next((k for k in range(len(toks) - 1, 0, -1) if words[k] in _PLACE_WORDS), None)
+        s = e["start"]
+        if cut is not None:
+            for a, b in ((0, cut - 1), (cut, len(toks) - 1)):
+                start, end = s + toks[a].start(), s + toks[b].end()
+                out.append({**e, "start": start, "end": end, "text": text[start:end]})
+        elif place is not None:
+            end = s + toks[place].end()
+            out.append({**e, "end": end, "text": text[s:end], "label": "FAC"})
+            if place < len(toks) - 1:
+                start = s + toks[place + 1].start()
+                out.append({**e, "start": start, "text": text[start : e["end"]]})
+        else:
+            out.append(e)
+    return out
+
+
 def _segments(surface: str):
     pos = 0
     for m in _CUT.finditer(surface):
@@ -83,6 +125,38 @@ def _segments(surface: str):
         pos = m.end()
     if pos < len(surface):
         yield pos, len(surface)
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’-]*)")
+
+
+def with_surnames(text: str, entities: list[dict]) -> list[dict]:
+    """A first name the tagger cut from its surname ("Tony" of "Tony
+    Last", where "Last" is an everyday word) takes the surname back when
+    the story also writes that surname after a title ("Mr Last"): it is
+    the full name, and the one that ties "Tony" to "Mr Last"."""
+    titled = set()
+    for e in entities:
+        if e["label"] == "PER":
+            n = parse(e["text"])
+            if n.honorific and len(n.tokens) == 1:
+                titled.add(n.tokens[0])
+    if not titled:
+        return entities
+    by_start = {e["start"]: e for e in entities}
+    out, drop = [], set()
+    for e in entities:
+        if id(e) in drop:
+            continue
+        m = _NEXT_WORD.match(text, e["end"])
+        n = parse(e["text"]) if m and e["label"] == "PER" else None
+        if n and len(n.tokens) == 1 and not n.honorific and not n.possessive and parse(m.group(1)).surface in titled:
+            nxt = by_start.get(m.start(1))
+            if nxt is not None:
+                drop.add(id(nxt))
+            e = {**e, "end": m.end(1), "text": text[e["start"] : m.end(1)]}
+        out.append(e)
+    return out
 
 
 def surnames_as_places(text: str, entities: list[dict]) -> set[str]:
@@ -146,6 +220,46 @@ def speaking_names(text: str, entities: list[dict], min_count: int = 3) -> list[
             continue
         added.append({"start": m.start(), "end": m.end(), "label": "PER", "text": m.group()})
     return sorted(kept + added, key=lambda x: x["start"])
+
+
+# What only a person does right after being named ("Manning nodded",
+# "said Slackbridge"), and how dialogue addresses one ("Here, Potapitch!").
+_ACTS_AFTER = re.compile(r"\s+(?:said|says|cried|replied|asked|answered|exclaimed|whispered|shouted|murmured|muttered|"
+                         r"laughed|smiled|nodded|sighed|frowned|grinned|looked|glanced|shook|wept|knocked|hesitated)\b")
+_ACTS_BEFORE = re.compile(r"\b(?:said|cried|replied|asked|answered|exclaimed|whispered|shouted|murmured)\s+$")
+_ADDRESS_BEFORE = re.compile(r"(?:[\"“]\s*|,\s+|\b(?:[Hh]ere|[Oo]h|[Cc]ome|[Yy]es|[Nn]o|[Ww]ell),?\s+)$")
+_ADDRESS_AFTER = re.compile(r"[,!?]")
+
+
+def acting_names(text: str, entities: list[dict], quotes, min_count: int = 2) -> list[dict]:
+    """One-word names the tagger calls places that the story treats as a
+    person: seen acting ("Manning nodded", "said Slackbridge") or addressed
+    in dialogue ("Come inside, Manning,") at least `min_count` times, twice
+    as often as after "in", "near"…, and almost never written lower case.
+    (The tagger gives a name one label per story, so a rare foreign or
+    odd name may be a "place" throughout.)"""
+    cues: Counter = Counter()
+    placed: Counter = Counter()
+    seen: Counter = Counter()
+    for e in entities:
+        t, s, end = e["text"], e["start"], e["end"]
+        if e["label"] == "PER" or " " in t or not t[:1].isupper():
+            continue
+        seen[t] += 1
+        before = text[max(0, s - 12) : s]
+        if (_ACTS_AFTER.match(text, end) or _ACTS_BEFORE.search(before)
+                or (s in quotes and _ADDRESS_BEFORE.search(before) and _ADDRESS_AFTER.match(text, end))):
+            cues[t] += 1
+        placed[t] += bool(_LOCATIVE.search(before))
+    ok = set()
+    for t, n in cues.items():
+        if n >= min_count and n >= 2 * placed[t]:
+            lower = len(re.findall(r"(?<![\w'’-])" + re.escape(t.lower()) + r"(?![\w'’-])", text))
+            if lower * 10 < seen[t]:
+                ok.add(t)
+    if not ok:
+        return entities
+    return [{**e, "label": "PER"} if e["label"] != "PER" and e["text"] in ok else e for e in entities]
 
 
 # Titles that name one person when the story has one holder ("the Colonel",

@@ -140,8 +140,12 @@ def score_characters(doc: Analysis, chars: dict[str, set[str]], quotes: Counter,
             elif pool[main] < PURITY * sum(pool.values()):
                 why[main] = "merged"
         (missed if main in why else found).append(main)
-    return {"characters": len(frequent), "found": len(found), "missed": missed, "why": why, "detail": {
-                m: {a: dict(c) for a, c in per_alias.get(m, {}).items()} for m in missed}}
+    detail = {m: {a: dict(c) for a, c in per_alias.get(m, {}).items()} for m in missed}
+    for m in missed:
+        if why[m] == "merged":  # whose names the character was merged with
+            best = sum(per_alias[m].values(), Counter()).most_common(1)[0][0]
+            detail[m]["(with)"] = dict(by_cluster[best].most_common(4))
+    return {"characters": len(frequent), "found": len(found), "missed": missed, "why": why, "detail": detail}
 
 
 def evaluate_characters_pdnc(pdnc_dir: str | Path, entities=None, min_quotes: int = 5, on_novel=None) -> dict:
