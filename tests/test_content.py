@@ -90,6 +90,14 @@ def test_sex_scene_first_letter_filter_keeps_every_term():
     assert [len(sex_scene.scan(w)) for w in samples] == [1] * len(samples)
 
 
+def test_word_count_includes_text_between_paragraphs():
+    from ficdex.model import count_words
+
+    text = "A Title Here\n\nMira ran home.\n\n* * *\n\nTobin followed her later.\n\nauthor's note"
+    paras = [(text.index("Mira"), text.index("home.") + 5), (text.index("Tobin"), text.index("later.") + 6)]
+    assert signals(text, paras).words == count_words(text) == signals(text).words
+
+
 def test_consent_cues_are_words_not_prefixes():
     assert hits("The lab kept the non-contaminated samples apart.", "noncon") == []
     assert hits("The president had him whored out to the highest bidder.", "noncon") == ["whored out"]

@@ -80,13 +80,21 @@ def signals(text: str, paragraphs: list[tuple[int, int]] | None = None) -> Signa
     hits = lexicon.scan(text)
     hits["scene"] = sex_scene.scan(text)
     para_of = {c: [max(0, bisect_right(starts, s) - 1) for s, _ in spans] for c, spans in hits.items()}
-    block_of_para, block, acc = [], 0, 0
+    # The story's words are its paragraphs' words plus whatever lies between
+    # them (titles, separators): counting each stretch once, rather than the
+    # paragraphs and then the whole text again, halves the cost of counting.
+    block_of_para, block, acc, words, prev = [], 0, 0, 0, 0
     for s, e in paragraphs:
         block_of_para.append(block)
-        acc += count_words(text[s:e])
+        n = count_words(text[s:e])
+        words += n + (count_words(text[prev:s]) if s > prev else 0)
+        prev = max(prev, e)
+        acc += n
         if acc >= BLOCK_WORDS:
             block, acc = block + 1, 0
-    return Signals(text, max(1, count_words(text)), paragraphs, hits, para_of, block_of_para)
+    if prev < len(text):
+        words += count_words(text[prev:])
+    return Signals(text, max(1, words), paragraphs, hits, para_of, block_of_para)
 
 
 def features(sig: Signals) -> dict[str, float]:
