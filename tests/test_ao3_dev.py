@@ -114,8 +114,8 @@ def test_text_matches_gold(parsed):
 def test_cross_validated_rating_keeps_the_moderator_figures(shared_data: Path):
     """Each work rated through the stage's own rules by a model trained
     without it (5 folds).  Floors a little under the figures in
-    docs/content.md (0.442 / 0.750 / 0.062), so a change that loses an
-    Explicit work or calls more Mature/Explicit works General fails here."""
+    docs/content.md (0.471 / 0.768 / 0.062), so a change that loses two
+    Explicit works or calls more Mature/Explicit works General fails here."""
     from ficdex.analysis.content import RATINGS
     from ficdex.train import content as trainer
 
@@ -130,6 +130,6 @@ def test_cross_validated_rating_keeps_the_moderator_figures(shared_data: Path):
     print(f"\nrating CV: accuracy {accuracy:.3f}, Explicit recall {explicit.count(3) / len(explicit):.3f}, "
           f"M/E as General {adult.count(0) / len(adult):.3f}")
     assert len(pairs) == 945 and all(t is None for g, t in zip(y, tags) if g < 0)
-    assert explicit.count(3) / len(explicit) >= 0.70
+    assert explicit.count(3) / len(explicit) >= 0.73
     assert adult.count(0) / len(adult) <= 0.08
-    assert accuracy >= 0.40
+    assert accuracy >= 0.44
