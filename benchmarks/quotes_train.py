@@ -50,9 +50,10 @@ PROTECT = {
 # "Lex smiled. 'Thank you.'" turns; the pronoun rules are left to the ranker.
 SHIPPED = "named+acting"
 # Turn-taking of the joint decoder (`speaker_model.decode`): a small grid
-# on the CV folds' pass-2 scores (same -2..0, alt 0..2, top 3..6); each
-# fold's own choice on the other folds was this or within 0.0004 of it.
-DECODE = {"same": -0.5, "alt": 0.5, "top": 4}
+# on the CV folds' pass-2 scores (same -2..0, alt 0..2, top 3..6, voc
+# -0.3..1.5); each fold's own choice on the other folds was this or within
+# 0.0004 of it.
+DECODE = {"same": -0.5, "alt": 0.5, "top": 4, "voc": 1.0}
 
 
 def pipeline_inputs(name: str, text: str, cache: Path | None, entities_cache: Path | None = None):

@@ -149,6 +149,21 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
         pron = how[1] if how and how[0] in ("pronoun", "resolved") else None
         want = "male" if pron in ("he", "him") else "female" if pron in ("she", "her") else None
         rk = _rule_key(r)
+        # "he said": the latest men named before the quote, and the latest
+        # named as a sentence subject, whoever the pronoun was resolved to
+        g_recent, g_subj = [], None
+        if want:
+            for m in reversed(sv.narr[lo:bisect.bisect_left(sv.nstarts, q.start, lo, hi)]):
+                c = m["character"]
+                if sv.gender.get(c) != want:
+                    continue
+                if c not in g_recent and len(g_recent) < 2:
+                    g_recent.append(c)
+                if g_subj is None and sv.is_subject(m, 0):
+                    g_subj = c
+                if len(g_recent) == 2 and g_subj:
+                    break
+        prev_gender = sv.gender.get(neigh[-1][0]) if -1 in neigh else None
 
         cands = list(dict.fromkeys(
             [c for c, _ in sorted(last.items(), key=lambda x: -x[1])]
@@ -198,6 +213,14 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
                     f["pron_match"] = 1.0
                 elif g:
                     f["pron_mismatch"] = 1.0
+            if c in g_recent:
+                f[f"pron_recent{g_recent.index(c)}"] = 1.0
+            if c == g_subj:
+                f["pron_subject"] = 1.0
+            if want and g == want and -1 in neigh and neigh[-1][0] == c:
+                f["pron_prev_turn"] = 1.0
+            if prev_gender and g:
+                f["gender_as_prev" if g == prev_gender else "gender_not_prev"] = 1.0
             if c == sv.narrator:
                 f["narrator"] = 1.0
                 if pron in ("i", "we"):
@@ -264,6 +287,7 @@ def decode(convs, scored: dict, out: list[dict], params: dict) -> None:
     its neighbours only through features of one quote at a time, so a run
     of weak turns between two anchors is decided here as a whole."""
     same, alt, top = params.get("same", 0.0), params.get("alt", 0.0), int(params.get("top", 4))
+    voc = params.get("voc", 0.0)
     floor = math.log(1e-4)
     for conv in convs:
         # a turn without a scored quote (thoughts only) cuts the chain
@@ -271,7 +295,7 @@ def decode(convs, scored: dict, out: list[dict], params: dict) -> None:
         for t in conv:
             qs = [i for i in t.quotes if i in scored]
             if qs:
-                cur.append(qs)
+                cur.append((qs, t.vocative))
             elif cur:
                 segs.append(cur)
                 cur = []
@@ -279,12 +303,13 @@ def decode(convs, scored: dict, out: list[dict], params: dict) -> None:
             segs.append(cur)
         for seg in segs:
             if len(seg) > 1:
-                _viterbi(seg, scored, out, same, alt, top, floor)
+                _viterbi(seg, scored, out, (same, alt, voc), top, floor)
 
 
-def _viterbi(seg, scored, out, same, alt, top, floor) -> None:
+def _viterbi(seg, scored, out, trans, top, floor) -> None:
+    same, alt, voc = trans
     opts = []
-    for qs in seg:
+    for qs, _ in seg:
         fixed = next((out[i]["speaker"] for i in qs if out[i].get("_fixed")), None)
         em: dict[str, float] = {}
         for i in qs:
@@ -301,9 +326,13 @@ def _viterbi(seg, scored, out, same, alt, top, floor) -> None:
     back = [best]
     for n in range(1, len(opts)):
         nxt: dict = {}
+        # whom the previous turn addresses by name is likely to answer
+        addressed = seg[n - 1][1]
         for (a, b), (s, _) in best.items():
             for c, e in opts[n].items():
                 v = s + e + (same if c == b else 0.0) + (alt if c == a and c != b else 0.0)
+                if c == addressed and c != b:
+                    v += voc
                 if (b, c) not in nxt or v > nxt[(b, c)][0]:
                     nxt[(b, c)] = (v, (a, b))
         best = nxt
@@ -314,7 +343,7 @@ def _viterbi(seg, scored, out, same, alt, top, floor) -> None:
         path.append(state[1])
         state = back[n][state][1]
     path.reverse()
-    for qs, c in zip(seg, path):
+    for (qs, _), c in zip(seg, path):
         for i in qs:
             r = out[i]
             if r.get("_fixed") or r["speaker"] == c:
