@@ -372,3 +372,14 @@ def test_mrs_with_a_mans_full_name_is_his_wife():
     chars = by_name(doc)
     assert chars["Rowan Thistle"]["aliases"] == {"Rowan Thistle": 3} and chars["Rowan Thistle"]["gender"] == "male"
     assert chars["Mrs. Rowan Thistle"]["aliases"] == {"Mrs. Rowan Thistle": 1}
+
+
+def test_pdnc_rule_counts_no_pseudo_speaker_and_finds_a_joined_character():
+    from collections import Counter
+
+    from ficdex.eval.characters import score_characters
+
+    doc = run(tagged("Anna Vale came in. Anna sat. Anna Vale laughed. Anna left.", dict.fromkeys(["Anna Vale", "Anna"], "PER")))
+    chars = {"Anna Vale": {"Anna Vale", "Anna"}, "Unknowable": {"Unknowable", "Unknown"}, "_group": {"_group"}}
+    got = score_characters(doc, chars, Counter({"Anna Vale": 5, "Unknowable": 9, "_group": 7}))
+    assert (got["characters"], got["found"], got["missed"]) == (1, 1, [])

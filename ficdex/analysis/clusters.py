@@ -27,6 +27,9 @@ _ALIAS_CUE = re.compile(
 _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
 
 NEAR = 100
+# "Archer looked at her": an object pronoun after a name is mostly someone
+# else; "he"/"she" mostly the one named.
+_SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 
 
 def cluster(kb, people, active, text, quotes=()):
@@ -54,7 +57,8 @@ def cluster(kb, people, active, text, quotes=()):
     def _his(idx) -> bool:
         votes: Counter = Counter()
         for i in idx:
-            votes[_pronoun_after(text, people[i][1], people[i + 1][0] if i + 1 < len(people) else len(text))] += 1
+            stop = people[i + 1][0] if i + 1 < len(people) else len(text)
+            votes[_pronoun_after(text, people[i][1], stop, THIRD_PERSON)] += 1  # "his coat" says it too
         return votes["male"] >= 2 and votes["male"] > 2 * votes["female"]
 
     clusters: list[Cluster] = []
@@ -218,12 +222,12 @@ def _first_name(token: str) -> bool:
     return token in FIRST_NAME_GENDER or token in NICKNAMES
 
 
-def _pronoun_after(text: str, end: int, stop: int) -> str | None:
-    """The gender of the first third-person pronoun after a mention, in the
-    same sentence and before the next name."""
+def _pronoun_after(text: str, end: int, stop: int, rx=_SUBJECT) -> str | None:
+    """The gender of the first third-person pronoun (`rx`) after a mention,
+    in the same sentence and before the next name."""
     window = text[end : min(stop, end + 120)]
     cut = re.search(r"[.!?;\n]", window)
-    m = THIRD_PERSON.search(window, 0, cut.start() if cut else len(window))
+    m = rx.search(window, 0, cut.start() if cut else len(window))
     if not m:
         return None
     return "female" if m.group().lower().startswith(("she", "her")) else "male"

@@ -17,6 +17,9 @@ every PDNC character with at least `min_quotes` quotes:
    PDNC occurrences matched to C are this character's (not merged with
    someone else, e.g. Mr. and Mrs. Bennet as one).
 
+PDNC's pseudo-speakers ("_group", "_unknowable"; "Unknowable" in one
+novel) are no characters and are not counted.
+
 AO3: recall of the authors' person tags among ficdex's top `top` characters
 (names compared with `ficdex.eval.names`, which strips "(Fandom)" and splits
 "A | B"); fandom accuracy on works with at least one fandom the knowledge
@@ -43,6 +46,7 @@ from ..model import RawChapter, Source, build_story
 from . import names as evnames
 
 PURITY = 0.8
+_PSEUDO = {"unknowable", "unknown"}
 _DESCRIPTION = re.compile(r"^(?:the|a|an|my|his|her|young|old)\s", re.IGNORECASE)
 
 
@@ -122,10 +126,11 @@ def score_characters(doc: Analysis, chars: dict[str, set[str]], quotes: Counter,
             continue
         per_alias.setdefault(main, {}).setdefault(m.group(), Counter())[cid] += 1
         by_cluster.setdefault(cid, Counter())[main] += 1
-    # Pseudo-speakers ("_group") and characters known only by a description
-    # ("The Surgeon", "A Student") have no proper name to cluster.
+    # Pseudo-speakers ("_group", "_unknowable", which one novel spells
+    # "Unknowable") and characters known only by a description ("The
+    # Surgeon", "A Student") have no proper name to cluster.
     frequent = [c for c in chars if quotes.get(c, 0) >= min_quotes and not c.startswith("_")
-                and any(not _DESCRIPTION.match(a) for a in chars[c])]
+                and c.lower() not in _PSEUDO and any(not _DESCRIPTION.match(a) for a in chars[c])]
     found, missed, why = [], [], {}
     for main in frequent:
         aliases = per_alias.get(main, {})
