@@ -31,7 +31,8 @@ CUES = [
     (r"kiss(?:ed|es|ing)?|made out|making out|make out|snog\w*", 3.0),
     (r"(?:made|make|making) love|sex|had sex|in bed (?:together|with)|naked|moan(?:ed|ing|s)?|orgasm\w*|arous\w*", 3.0),
     (r"i love you|in love|fell for|falling for|lover|boyfriend|girlfriend|fianc[eé]e?|husband|wife|married|wedding|engaged|proposed", 3.0),
-    (r"(?:first|a|our|their|on a|the) date|dating|crush on|flirt\w*|romantic|darling|sweetheart", 2.0),
+    (r"(?:first|a|our|their|on a|the) date|dating|crush on|flirt\w*|romantic|darling|sweetheart|babe|sweetie|"
+     r"my love|beloved|soul ?mate", 2.0),
     (r"cuddl\w*|snuggl\w*|hold(?:ing)? hands|held (?:his|her|their) hand|caress\w*|nuzzl\w*|lips|blush\w*|embrac\w*|heart (?:pounding|raced|racing|skipped)", 1.0),
 ]
 # One pattern, one group per cue weight, matched against the lower-cased
