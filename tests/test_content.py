@@ -4,11 +4,11 @@ Made-up texts here are original sentences written for these tests."""
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
 
+from ficdex.analysis import lexicon
 from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, explicit_backed, features, signals
 from ficdex.analysis.pipeline import Analysis, Pipeline
 from ficdex.ingest import read
@@ -251,11 +251,34 @@ def test_seeds_with_characters_and_fandoms(seeds):
     assert {"Rape/Non-Con", "Underage"} <= {w["tag"] for w in explicit.inferred["warnings"]}
 
 
-def test_stage_is_fast(pipe, seeds):
-    s = _seed(seeds, "000")
-    t0 = time.perf_counter()
-    pipe(s)
-    assert s.words / (time.perf_counter() - t0) >= 10_000
+_LEXICON_TEXT = (
+    "She cried out as his cock pressed against her. He bled out and died on the floor; "
+    "the blood pooled. Fuck, Mira whispered. Tomas stabbed the guard."
+)
+
+
+def _case_blind_scan(text):
+    # The reference: every lexicon's own re.I regex on the original text.
+    return {
+        name: sorted(m.span() for lex in lexicons for m in lex.finditer(text, None))
+        for name, lexicons in lexicon.LEXICONS.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _LEXICON_TEXT,
+        "\u0130stanbul. " + _LEXICON_TEXT,  # 'İ'.lower() is two characters: offsets would move
+        _LEXICON_TEXT.replace("s", "\u017f"),  # long s: re.I reads it as 's', lower() does not
+        "\u0131 " + _LEXICON_TEXT.upper(),  # dotless i
+    ],
+)
+def test_lower_cased_scan_finds_what_the_case_blind_regexes_find(text):
+    found = lexicon.scan(text)
+    assert found == _case_blind_scan(text)
+    assert found["sex_explicit"] and found["death"] and found["swear_strong"]
+    assert len(found["violence"]) == 3  # 'stabbed' is found with its long s too
 
 
 # ---- trainer ----------------------------------------------------------------------
