@@ -34,6 +34,8 @@ GRID = np.round(np.concatenate([[0.01, 0.02, 0.03], np.arange(0.05, 0.96, 0.05)]
 # gives up 7 points of accuracy against 1.0 / 1.0 to call 4 fewer of the 130
 # Mature/Explicit works General and find 3 more Explicit ones, and is no worse
 # than the model it replaced on either; see docs/content.md (trade-off table).
+# These are `train`'s defaults only: the point that ships is
+# `ficdex.train.content.SHIPPED`, re-chosen whenever the features change.
 EXPLICIT_WEIGHT = 2.0
 GENERAL_WEIGHT = 2.0
 
