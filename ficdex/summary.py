@@ -66,7 +66,7 @@ def print_summary(out: Console, data: dict) -> None:
         tags.add_row(
             "Characters",
             "\n".join(
-                f"{c['name']} [dim]{c.get('gender') or ''} · {c['mentions']} mentions"
+                f"{c['name']} [dim]{c.get('gender') or ''} · {c['mentions']} mention{'' if c['mentions'] == 1 else 's'}"
                 + (f" · aka {', '.join(a for a in c['aliases'] if a != c['name'])}" if len(c["aliases"]) > 1 else "")
                 + "[/dim]"
                 for c in chars[:12]
