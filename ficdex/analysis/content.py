@@ -77,8 +77,9 @@ def signals(text: str, paragraphs: list[tuple[int, int]] | None = None) -> Signa
     if not paragraphs:
         paragraphs = [(0, len(text))]
     starts = [s for s, _ in paragraphs]
-    hits = lexicon.scan(text)
-    hits["scene"] = sex_scene.scan(text)
+    low = lexicon.lowered(text)
+    hits = lexicon.scan(text, low)
+    hits["scene"] = sex_scene.scan(text, low)
     para_of = {c: [max(0, bisect_right(starts, s) - 1) for s, _ in spans] for c, spans in hits.items()}
     # The story's words are its paragraphs' words plus whatever lies between
     # them (titles, separators): counting each stretch once, rather than the

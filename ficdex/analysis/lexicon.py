@@ -129,7 +129,7 @@ def _lower_pattern(pattern: str) -> str:
     return re.sub(r"(\\.)|([A-Z])", lambda m: m.group(1) or m.group(2).lower(), pattern)
 
 
-def _lex(name: str, terms: list[str], negatable: bool = False, check=None, flags=re.I) -> Lexicon:
+def make_lexicon(name: str, terms: list[str], negatable: bool = False, check=None, flags=re.I) -> Lexicon:
     pattern = r"\b(?:" + "|".join(terms) + r")\b"
     fast = re.compile(_lower_pattern(pattern), flags & ~re.I) if flags & re.I else None
     return Lexicon(name, re.compile(pattern, flags), negatable, check, fast)
@@ -137,10 +137,10 @@ def _lex(name: str, terms: list[str], negatable: bool = False, check=None, flags
 
 # Explicit sexual content: anatomy and acts a Teen-rated story does not name.
 SEX_EXPLICIT = [
-    _lex("sex_explicit", [r"cock(?:s|ed|ing)?", r"pricks?(?= (?:was|twitched|throbbed|leaked))"], check=_cock),
-    _lex("sex_explicit", [r"[Dd]icks?"], check=_lower_dick, flags=0),
-    _lex("sex_explicit", [r"cunts?", r"ass(?:hole)?"], check=_anatomical),
-    _lex("sex_explicit", [
+    make_lexicon("sex_explicit", [r"cock(?:s|ed|ing)?", r"pricks?(?= (?:was|twitched|throbbed|leaked))"], check=_cock),
+    make_lexicon("sex_explicit", [r"[Dd]icks?"], check=_lower_dick, flags=0),
+    make_lexicon("sex_explicit", [r"cunts?", r"ass(?:hole)?"], check=_anatomical),
+    make_lexicon("sex_explicit", [
         r"pussy", r"pussies", r"clit(?:oris)?", r"labia", r"vulva", r"penis(?:es)?", r"testicles", r"scrotum",
         r"foreskin", r"erections?", r"hard-?ons?", r"pre-?(?:come|cum)", r"cum(?:ming|med|s)?", r"semen",
         r"spunk", r"ejaculat\w*", r"orgasm\w*", r"climax(?:ed|ing)", r"lube[ds]?", r"lubricant", r"condoms?",
@@ -161,7 +161,7 @@ SEX_EXPLICIT = [
     ]),
 ]
 
-SEX_MILD = [_lex("sex_mild", [
+SEX_MILD = [make_lexicon("sex_mild", [
     r"naked", r"nude", r"undress\w*", r"strip(?:ped|ping) (?:off|down|naked)", r"arous(?:ed|al)", r"turned on",
     r"moan(?:s|ed|ing)?", r"erotic\w*", r"sex", r"sexual(?:ly)?", r"sexy", r"(?:made|make|making) love",
     r"slept (?:with|together)", r"breasts?", r"nipples?", r"grind(?:ing|ed|s)? (?:against|into|down)",
@@ -171,20 +171,20 @@ SEX_MILD = [_lex("sex_mild", [
     # bodies in a sex scene, where the act itself is left unnamed
     r"straddl(?:e|ed|es|ing)", rf"(?:moves?|moved|moving|rocks?|rocked|rocking|rides?|riding|rode) (?:atop|above|on top of) (?:{_PRON})",
     rf"roll(?:s|ed)? off (?:of )?(?:{_PRON})", rf"(?:guid|grip|grabb|h[oe]ld)\w* (?:{_POSS}) hips",
-], negatable=True), _lex("sex_mild", [r"ass"], check=_sexual_ass)]
+], negatable=True), make_lexicon("sex_mild", [r"ass"], check=_sexual_ass)]
 
-KISS = [_lex("kiss", [
+KISS = [make_lexicon("kiss", [
     r"kiss(?:ed|es|ing)?", r"lips (?:met|touched|pressed|brushed|collided|crashed)", r"ma(?:de|king|ke) out", r"make-?outs?",
 ], negatable=True)]
 
 PROFANITY = [
-    _lex("swear_strong", [r"\w*fuck\w*", r"shit\w*", r"bullshit", r"motherfuck\w*", r"cocksucker\w*", r"dickhead"]),
-    _lex("swear_strong", [r"cunts?"], check=lambda t, m: not _anatomical(t, m)),
-    _lex("swear_mild", [r"damn\w*", r"goddamn\w*", r"bastards?", r"bitch\w*", r"asshole\w*", r"arsehole\w*",
+    make_lexicon("swear_strong", [r"\w*fuck\w*", r"shit\w*", r"bullshit", r"motherfuck\w*", r"cocksucker\w*", r"dickhead"]),
+    make_lexicon("swear_strong", [r"cunts?"], check=lambda t, m: not _anatomical(t, m)),
+    make_lexicon("swear_mild", [r"damn\w*", r"goddamn\w*", r"bastards?", r"bitch\w*", r"asshole\w*", r"arsehole\w*",
                         r"crap\w*", r"piss(?:ed)?", r"bloody hell", r"what the hell", r"hell of a", r"go to hell"]),
 ]
 
-VIOLENCE = [_lex("violence", [
+VIOLENCE = [make_lexicon("violence", [
     r"blood(?:y|ied|ied)?", r"bleed\w*", r"bled", r"stab\w*", r"shot (?:him|her|them|me|at|dead)", r"gun(?:s|fire|shot)?",
     r"knife", r"knives", r"blade", r"punch(?:ed|es|ing)?", r"kick(?:ed|ing)", r"wound(?:s|ed)?", r"injur\w*",
     r"beat(?:en|ing)? (?:him|her|them|up)", r"strangl\w*", r"chok(?:ed|ing)", r"bruis\w*", r"kill(?:ed|ing|s|er)?",
@@ -193,7 +193,7 @@ VIOLENCE = [_lex("violence", [
 ], negatable=True)]
 
 GORE = [
-    _lex("gore", [
+    make_lexicon("gore", [
         r"gor[ey]", r"entrails", r"intestines", r"viscera", r"sever(?:ed|ing)", r"decapitat\w*", r"dismember\w*",
         r"disembowel\w*", r"flay(?:ed|ing)", r"mutilat\w*", r"tortur\w*", r"gouged?", r"impal(?:ed|ing)",
         r"(?:pool|puddle|spray|gush|spurt)\w* of blood", r"blood (?:pooled|sprayed|gushed|spurted|spattered|splattered|soaked|poured|bubbled)",
@@ -202,10 +202,10 @@ GORE = [
         r"(?:cracked|snapped|shattered|broke|crushed) (?:his|her|their|\w+['’]s) (?:skull|neck|bones?|ribs?|jaw|spine|fingers?)",
         r"(?:ripped|tore|torn) (?:open|apart|out|flesh)", r"corpses?", r"maggots?", r"rotting", r"carcass",
     ], negatable=True),
-    _lex("gore", [r"guts"], check=_not_guts_to),
+    make_lexicon("gore", [r"guts"], check=_not_guts_to),
 ]
 
-DEATH = [_lex("death", [
+DEATH = [make_lexicon("death", [
     r"died", r"dies", r"die", r"dying", r"dead", r"death", r"funerals?", r"graves?(?:ide|stone|yard)?", r"corpses?",
     r"passed away", r"mourn\w*", r"buried", r"coffins?", r"caskets?", r"autopsy", r"last breath", r"eulog\w*",
     r"widow(?:ed|er)?", r"rest in peace", r"stopped breathing", r"no pulse", r"killed (?:him|her|them|himself|herself)",
@@ -213,26 +213,26 @@ DEATH = [_lex("death", [
     r"grief", r"griev\w*", r"the late", r"suicide", r"memorial", r"headstone", r"urn", r"ashes",
 ], negatable=True, check=_figurative_death)]
 
-DRUGS = [_lex("drugs", [
+DRUGS = [make_lexicon("drugs", [
     r"cocaine", r"heroin", r"meth(?:amphetamine)?", r"weed", r"marijuana", r"cannabis",
     r"(?:smoked|smoking|rolled|rolling|passed|lit) (?:a |the )?joint", r"(?:got|get|getting|gets) high", r"high on (?:drugs|weed|pot|coke|pills|something)",
     r"mdma", r"lsd", r"shrooms", r"overdos\w*", r"snort\w*", r"stoned", r"junkie", r"drugs?", r"drugged",
     r"opium", r"needles?", r"addict\w*", r"withdrawal", r"dealer", r"crack pipe", r"pills", r"lines of coke",
 ], negatable=True)]
 
-ALCOHOL = [_lex("alcohol", [
+ALCOHOL = [make_lexicon("alcohol", [
     r"drunk(?:en|enly|ard)?", r"beers?", r"wine", r"whiske?y", r"vodka", r"tequila", r"bourbon", r"scotch", r"champagne",
     r"brandy", r"booze", r"alcohol\w*", r"hangover", r"hungover", r"tipsy", r"liquor", r"cocktails?", r"rum", r"gin",
 ], negatable=True)]
 
-THEMES = [_lex("themes", [
+THEMES = [make_lexicon("themes", [
     r"suicid\w*", r"self-?harm\w*", r"cutting (?:himself|herself|myself)", r"kill (?:myself|himself|herself|themselves)",
     r"abus(?:e|ed|er|ive)", r"traum\w*", r"depress\w*", r"panic attacks?", r"nightmares?", r"flashbacks?", r"scars?",
 ], negatable=True)]
 
 # Consent: "strong" cues name it; "context" cues only count where a sexual or
 # kissing passage is within a paragraph or two (see content.py).
-NONCON_STRONG = [_lex("noncon", [
+NONCON_STRONG = [make_lexicon("noncon", [
     r"rap(?:e|ed|es|ing|ist)", r"non-?con(?:sensual\w*|sent\w*)?", r"sexual(?:ly)? assault\w*", r"molest\w*",
     rf"against (?:{_POSS}|{_PRON}) will", rf"(?:did not|didn['’]t|never|couldn['’]t) consent\w*",
     r"without (?:\w+['’]s |his |her |my |their )?consent", r"forced himself on", r"forced herself on",
@@ -241,7 +241,7 @@ NONCON_STRONG = [_lex("noncon", [
     r"forced (?:prostitution|to (?:have sex|sleep with|service|pleasure|strip))", r"spiked (?:\w+ )?drink",
 ])]
 
-NONCON_CONTEXT = [_lex("coercion", [
+NONCON_CONTEXT = [make_lexicon("coercion", [
     rf"(?:said|saying|says|begged|begging|pleaded|pleading|screamed|yelled|cried|gasped|whispered|told) (?:\w+ ){{0,2}}(?:no|stop)\b",
     rf"pinn(?:ed|ing) (?:{_PRON}|{_POSS} (?:\w+ )?(?:arms|wrists|hands)|them) (?:down|above|to|against|beneath|under)",
     r"struggl(?:ed|ing) (?:against|beneath|under|to (?:get|break) free)", rf"(?:tried|trying) to push (?:{_PRON}) away",
@@ -256,7 +256,7 @@ NONCON_CONTEXT = [_lex("coercion", [
     r"customers?", r"drugged", r"too drunk", r"blackmail\w*",
 ])]
 
-AGE = [_lex("age", [
+AGE = [make_lexicon("age", [
     rf"{_AGE}[- ]years?[- ]olds?", rf"aged? (?:of )?{_AGE}", rf"(?:when|since) (?:he|she|I|they|we|you) (?:was|were) (?:just |only )?(?:{_AGE}|a (?:boy|girl|kid|child|teenager))",
     r"high ?school(?:ers?)?", r"middle school", r"freshman", r"sophomore", r"teenage[dr]?s?", r"teen (?:boy|girl)s?",
     r"under-?age", r"a minor", r"jailbait", r"school ?(?:boy|girl)s?", r"young (?:boy|girl)", r"puberty",
@@ -264,7 +264,7 @@ AGE = [_lex("age", [
 ])]
 
 # Kept for a First Kiss tag once characters are available (it measured 0.09 precise without them).
-FIRST = [_lex("first", [
+FIRST = [make_lexicon("first", [
     r"first kiss", r"(?:never|hadn['’]t|had not|not) (?:\w+ )?kissed (?:anyone|anybody|before)", r"first time (?:they|he|she|we|I) kissed",
     r"(?:our|their) first", r"kissed (?:\w+ )?for the first time", r"first time",
 ])]
@@ -278,10 +278,12 @@ for _group in (SEX_EXPLICIT, SEX_MILD, KISS, PROFANITY, VIOLENCE, GORE, DEATH, D
 CATEGORIES = tuple(LEXICONS)
 
 
-def scan(text: str) -> dict[str, list[tuple[int, int]]]:
-    """Every kept match, by category, as sorted (start, end) offsets."""
+def scan(text: str, low: str | None | type(...) = ...) -> dict[str, list[tuple[int, int]]]:
+    """Every kept match, by category, as sorted (start, end) offsets; `low`
+    is `lowered(text)` if the caller has it."""
     out: dict[str, list[tuple[int, int]]] = {}
-    low = lowered(text)
+    if low is ...:
+        low = lowered(text)
     for name, lexicons in LEXICONS.items():
         spans = [m.span() for lex in lexicons for m in lex.finditer(text, low)]
         spans.sort()

@@ -16,7 +16,7 @@ rating model (one more category of signals) and never a warning rule.
 
 from __future__ import annotations
 
-import re
+from .lexicon import lowered, make_lexicon
 
 _PRON = r"(?:him|her|me|you|them|us|each other)"
 
@@ -28,13 +28,13 @@ TERMS = [
     rf"inside {_PRON}", rf"on top of {_PRON}", r"bit(?:e|es|ing|ten)? (?:his|her|my) (?:lip|neck|shoulder)",
     r"licks?", r"licked", r"licking", r"suck(?:s|ed|ing)?", r"grind(?:s|ing)?", r"rock(?:s|ed|ing) (?:into|against)",
 ]
-# Every term starts with a plain letter (a test holds this); checking that
-# letter first lets the engine skip most word starts without trying the whole
-# alternation (the scan costs ~40% less CPU on ao3-dev, same matches).
-_FIRST = "".join(sorted({t[0] for t in TERMS}))
-SCENE = re.compile(rf"\b(?=[{_FIRST}])(?:" + "|".join(TERMS) + r")\b", re.I)
+# A lexicon like lexicon.py's, so it is scanned the same fast way: on the
+# lower-cased text with a case-sensitive regex, which rules most word starts
+# out on their first letter.
+SCENE = make_lexicon("scene", TERMS)
 
 
-def scan(text: str) -> list[tuple[int, int]]:
-    """Every scene-word match as sorted (start, end) offsets."""
-    return [m.span() for m in SCENE.finditer(text)]
+def scan(text: str, low: str | None | type(...) = ...) -> list[tuple[int, int]]:
+    """Every scene-word match as sorted (start, end) offsets; `low` is
+    `lexicon.lowered(text)` if the caller has it."""
+    return [m.span() for m in SCENE.finditer(text, lowered(text) if low is ... else low)]
