@@ -85,7 +85,6 @@ def speakers(cache: Path | None, limit: int | None) -> dict:
                     doc.inferred["entities"] = pickle.loads(f.read_bytes())
                     return doc
                 doc = super().__call__(doc)
-                doc.scratch.pop("spacy_docs", None)
                 cache.mkdir(parents=True, exist_ok=True)
                 f.write_bytes(pickle.dumps(doc.inferred["entities"]))
                 return doc
