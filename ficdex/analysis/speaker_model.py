@@ -250,10 +250,11 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
     return result
 
 
-def rerank(feats, out, model: dict) -> None:
+def rerank(feats, out, model: dict) -> dict[int, dict[str, float]]:
     """Give each quote its best-scoring candidate; the rule says whether the
     model kept the sieve's answer ("<rule>") or changed it ("ranked").  An
-    answer of a rule in `model["protect"]` is kept (the ranker only scores it)."""
+    answer of a rule in `model["protect"]` is kept (the ranker only scores it).
+    Returns each quote's candidates with their log probabilities, for `decode`."""
     weights, protect = model["weights"], set(model.get("protect") or ())
     scored = {}
     for i, cands, rows in feats:
