@@ -147,6 +147,21 @@ def _strings(entry: dict, key: str, where: str) -> list[str]:
     return value
 
 
+def _groups(data: dict, kind: str, where: str, by_name: dict, shape: str, ok) -> list[tuple[str, ...]]:
+    """The `kind` lists of character names (triads, families) as tuples of
+    their characters' tags; a bad shape or an unknown name is a ModelError."""
+    out = []
+    for i, group in enumerate(data.get(kind, [])):
+        at = f"{where}: {kind}[{i}]"
+        if not isinstance(group, list) or not ok(group):
+            raise ModelError(f"{at}: {shape}")
+        missing = [n for n in group if not isinstance(n, str) or norm(n) not in by_name]
+        if missing:
+            raise ModelError(f"{at}: {missing} not among the fandom's characters")
+        out.append(tuple(by_name[norm(n)].tag for n in group))
+    return out
+
+
 def load_fandom(path: Path) -> Fandom:
     """One data file, checked: a malformed entry fails loudly at load rather
     than silently never matching."""
@@ -199,24 +214,14 @@ def load_fandom(path: Path) -> Fandom:
                 raise ModelError(f"{at}: label {label!r} is not one of {PLACE_LABELS}")
             things[kind].append(Thing(key, _need(p, "name", str, at), label, _strings(p, "aliases", at)))
     by_name = {norm(c.name): c for c in chars}
-    triads = []
-    for i, t in enumerate(data.get("triads", [])):
-        at = f"{where}: triads[{i}]"
-        if not isinstance(t, list) or len(t) != 3 or len({norm(str(n)) for n in t}) != 3:
-            raise ModelError(f"{at}: a triad is a list of three different character names")
-        missing = [n for n in t if not isinstance(n, str) or norm(n) not in by_name]
-        if missing:
-            raise ModelError(f"{at}: {missing} not among the fandom's characters")
-        triads.append(tuple(by_name[norm(n)].tag for n in t))
-    families = []
-    for i, group in enumerate(data.get("families", [])):
-        at = f"{where}: families[{i}]"
-        if not isinstance(group, list) or len(group) < 2:
-            raise ModelError(f"{at}: a family is a list of at least two character names")
-        missing = [n for n in group if not isinstance(n, str) or norm(n) not in by_name]
-        if missing:
-            raise ModelError(f"{at}: {missing} not among the fandom's characters")
-        families.append(tuple(by_name[norm(n)].tag for n in group))
+    triads = _groups(
+        data, "triads", where, by_name, "a triad is a list of three different character names",
+        lambda t: len(t) == 3 and len({norm(str(n)) for n in t}) == 3,
+    )
+    families = _groups(
+        data, "families", where, by_name, "a family is a list of at least two character names",
+        lambda g: len(g) >= 2,
+    )
     return Fandom(
         key=key,
         tag=_need(data, "fandom", str, where),
