@@ -302,6 +302,26 @@ def test_logistic_fit_separates_and_decisions_are_ordinal():
     assert trainer.decide(cum, [0.5, 0.5, 0.5]).tolist() == [0]
 
 
+def test_threshold_search_picks_what_a_loop_over_every_triple_picks():
+    """The vectorised search scores the same objective as a plain loop over
+    the grid, with floors and caps, and breaks ties the same way."""
+    from itertools import product
+
+    rng = np.random.default_rng(7)
+    y = rng.choice(4, 150, p=[0.5, 0.3, 0.12, 0.08])
+    cum = np.sort(rng.random((150, 3)) * (0.3 + 0.2 * y[:, None]), axis=1)[:, ::-1]
+    floors, caps = rng.choice([0, 2, 3], 150, p=[0.9, 0.05, 0.05]), rng.choice([2, 3], 150, p=[0.3, 0.7])
+    for ew, gw in ((0.0, 0.0), (1.0, 2.0)):
+        best, best_t = -1e9, None
+        for t in product(trainer.GRID, trainer.GRID, trainer.GRID):
+            pred = np.minimum(np.maximum(trainer.decide(cum, t), floors), caps)
+            score = ((pred == y).mean() - ew * max(0.0, 0.95 - (pred[y == 3] == 3).mean())
+                     - gw * max(0.0, (pred[y >= 2] == 0).mean() - 0.02))
+            if score > best + 1e-12:
+                best, best_t = score, [float(v) for v in t]
+        assert trainer.choose_thresholds(y, cum, floors, ew, gw, caps) == best_t
+
+
 def test_shipped_model_loads_and_records_its_cross_validation():
     model = RatingModel.load()
     assert len(model.levels) == 3 and len(model.thresholds) == 3
