@@ -143,6 +143,10 @@ def main() -> None:
             if args.why:
                 for m in r["missed"]:
                     print(f"   {r['why'][m]:8} {m}: {r['detail'].get(m)}", flush=True)
+                for group in r["overjoined"]:
+                    print("   overjoin", group, flush=True)
+                for a, b, n in r.get("slot_joins", []):
+                    print(f"   slots    {a} = {b} ({n} votes)", flush=True)
 
         res = ev.evaluate_characters_pdnc(SHARED / "data" / "pdnc", entities, on_novel=show)
         out["pdnc"] = {k: v for k, v in res.items() if k != "per_novel"}

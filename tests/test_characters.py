@@ -383,3 +383,43 @@ def test_pdnc_rule_counts_no_pseudo_speaker_and_finds_a_joined_character():
     chars = {"Anna Vale": {"Anna Vale", "Anna"}, "Unknowable": {"Unknowable", "Unknown"}, "_group": {"_group"}}
     got = score_characters(doc, chars, Counter({"Anna Vale": 5, "Unknowable": 9, "_group": 7}))
     assert (got["characters"], got["found"], got["missed"]) == (1, 1, [])
+
+
+def _made_up_fandom():
+    from ficdex.knowledge import Character, Fandom
+
+    cast = [Character("lanternfall", "Orrin Vask", "Orrin Vask", "male", ["Orrin", "Vask"]),
+            Character("lanternfall", "Teodora Quill", "Teodora Quill", "female", ["Teodora", "Teo"])]
+    return knowledge.KnowledgeBase([Fandom("lanternfall", "Lanternfall (TV)", [], [], ["Lanternfall"], cast, [], [])])
+
+
+def test_a_story_written_in_lower_case_finds_its_fandoms_characters():
+    kb = _made_up_fandom()
+    text = ("orrin woke before the bells. teodora was already at the window. \"you're late,\" teo said. "
+            "orrin shrugged and poured the tea. vask, she thought, was always late. they walked to the river. "
+            "teodora laughed at him. the boats were out.")
+    doc = Analysis(build_story([RawChapter(None, [text])], source=Source("t.txt", "text")))
+    doc.inferred["entities"] = []  # the tagger reads capitals: nothing here
+    chars = by_name(run(doc, kb))
+    assert set(chars) == {"Orrin Vask", "Teodora Quill"}
+    assert chars["Orrin Vask"]["aliases"] == {"orrin": 2, "vask": 1} and chars["Orrin Vask"]["tag"] == "Orrin Vask"
+    assert chars["Teodora Quill"]["aliases"] == {"teodora": 2, "teo": 1}
+    # One name once is no evidence of the fandom: the word stays a word.
+    once = Analysis(build_story([RawChapter(None, [text.replace("teodora", "she").replace("teo", "she")
+                                                   .replace("vask", "he").replace("orrin shrugged", "he shrugged")])],
+                                source=Source("t.txt", "text")))
+    once.inferred["entities"] = []
+    assert run(once, kb).inferred["characters"] == []
+
+
+def test_the_one_who_answers_to_a_name_in_dialogue_is_that_name():
+    talk = ('"Edmund, you are late," said Ruth Amsel.\n\n"I know," said Mr. Quarle.\n\n'
+            '"Then sit down, Edmund."\n\n"Thank you," said Mr. Quarle.\n\n"Edmund, the tea is cold."\n\n'
+            'Ruth Amsel poured it anyway.')
+    names = dict.fromkeys(["Edmund", "Ruth Amsel", "Mr. Quarle"], "PER")
+    chars = by_name(run(tagged(talk, names)))
+    assert set(chars) == {"Ruth Amsel", "Edmund"}
+    assert chars["Edmund"]["aliases"] == {"Edmund": 3, "Mr. Quarle": 2}
+    # Named in one sentence of the narration, they are two people.
+    apart = by_name(run(tagged(talk + " Mr. Quarle watched Edmund drink.", names)))
+    assert {"Edmund", "Mr. Quarle"} <= set(apart)

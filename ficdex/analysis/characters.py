@@ -24,6 +24,7 @@ from ..knowledge import match
 from . import coref
 from . import people as people_
 from .clusters import cluster, join_cues
+from .slots import join_by_slots
 from .names import FIRST_NAME_GENDER, HONORIFICS, NICKNAMES, Cluster, find as _find, parse
 from .pipeline import Analysis, register
 
@@ -84,11 +85,13 @@ class CharacterStage:
         # Every KB name in the text counts, tagged or not ("Klaus", "Howl"
         # the tagger missed): the fandoms named this way are the ones the
         # fandoms stage reports.
+        low_sight, low_people = people_.lower_case_names(kb, text, sorted((s, e) for s, e, *_ in people + things))
         seen = match.scan_all(kb, text)
         at = {s for s, *_ in seen}
-        sight = [(a, s, e, x) for s, e, a, entries in seen for x in entries]
+        sight = [(a, s, e, x) for s, e, a, entries in seen for x in entries] + low_sight
         sight += [x for x in _sightings(kb, people, things) if x[1] not in at]
         active = match.evident(match.collect(kb, sight), len(people) + len(things))
+        people += low_people
         taken = sorted((s, e) for s, e, *_ in people + things)
         for s, e, alias, entries in match.scan(kb, text, set(active), taken):
             ent = entries[0]
@@ -103,6 +106,8 @@ class CharacterStage:
 
         clusters, mention_cluster = cluster(kb, people, active, text, quotes)
         join_cues(text, people, mention_cluster)
+        doc.scratch["slot_joins"] = join_by_slots(
+            text, [(p.start, p.end) for p in doc.story.paragraphs()], quotes, people, mention_cluster, lower)
         narrator = self._narrator(text, quotes, people, mention_cluster, clusters, active)
 
         # Final clusters and their name mentions, without the words the

@@ -21,6 +21,9 @@ import bisect
 import re
 from collections import Counter
 
+from .. import knowledge
+from ..knowledge import match
+from .fandoms import _lower_aliases, lower_case_story
 from .names import HONORIFICS, parse
 
 _LOCATIVE = re.compile(r"\b(?:in|into|near|towards?|through|across|via|outside|inside|within|reach|reached)\s+$",
@@ -298,3 +301,45 @@ def title_nominals(text: str, lone: dict, taken: list[tuple[int, int]]) -> list[
             continue
         out.append((m.start(), m.end(), lone[m.group(1).lower()]))
     return out
+
+
+# --- stories written all in lower case ------------------------------------
+# Some AO3 authors write everything in lower case ("klaus woke up and five
+# was already there").  The entity tagger reads capitals, so it finds no
+# names there, and without names there are no characters, pairings or
+# speakers.  The knowledge base still knows the cast: its characters'
+# aliases are looked for case-blind (the fandoms stage's table: three
+# letters or more, no English words), the fandoms with evidence among them
+# are taken as the story's, and every alias of those fandoms' characters
+# becomes a name mention for the characters stage to cluster and link as
+# usual.  Only names of fandoms the story gives evidence of are taken, so a
+# lower-case "ben" in a story of no known fandom stays a word.
+
+
+def lower_case_names(kb: knowledge.KnowledgeBase, text: str, taken: list[tuple[int, int]]):
+    """For a story written in lower case: (sightings, people), where
+    `sightings` are (alias, start, end, entry) for every KB character
+    alias seen case-blind (fandom evidence), and `people` the (start, end,
+    surface) name mentions of characters of the fandoms that evidence
+    supports, outside the spans in `taken` (sorted).  Both empty for a
+    story written with capitals."""
+    if not lower_case_story(text):
+        return [], []
+    rx, table = _lower_aliases(kb)
+    low = text.lower()
+    if rx is None or len(low) != len(text):  # offsets must stay those of the text
+        return [], []
+    found = [(m.start(), m.end(), table[m.group()]) for m in rx.finditer(low)]
+    # Weighed as the names would be if capitalised ("t'challa" as "T'Challa").
+    sightings = [(text[s:e].title(), s, e, x) for s, e, entries in found for x in entries]
+    active = match.evident(match.collect(kb, sightings))
+    starts = [a for a, _ in taken]
+    people = []
+    for s, e, entries in found:
+        if not any(x.fandom in active for x in entries):
+            continue
+        i = bisect.bisect_right(starts, s) - 1
+        if (i >= 0 and taken[i][1] > s) or (i + 1 < len(taken) and taken[i + 1][0] < e):
+            continue  # the tagger already has a name here
+        people.append((s, e, text[s:e]))
+    return sightings, people

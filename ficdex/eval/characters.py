@@ -91,7 +91,8 @@ def pdnc_novel(novel_dir: Path, entities, min_quotes: int = 5) -> dict:
     doc = analyse_text(text, entities)
     chars, quotes = pdnc_characters(novel_dir)
     return score_characters(doc, chars, quotes, min_quotes) | {
-        "words": doc.story.words, "seconds": doc.timings["characters+fandoms"]}
+        "words": doc.story.words, "seconds": doc.timings["characters+fandoms"],
+        "slot_joins": doc.scratch.get("slot_joins", [])}
 
 
 def score_characters(doc: Analysis, chars: dict[str, set[str]], quotes: Counter, min_quotes: int = 5) -> dict:
@@ -145,12 +146,21 @@ def score_characters(doc: Analysis, chars: dict[str, set[str]], quotes: Counter,
             elif pool[main] < PURITY * sum(pool.values()):
                 why[main] = "merged"
         (missed if main in why else found).append(main)
+    # Over-joins: two PDNC characters (any, with at least two matched
+    # occurrences) whose names mostly went to one ficdex character.
+    best_of = {m: t.most_common(1)[0][0] for m, t in ((m, sum(a.values(), Counter())) for m, a in per_alias.items())
+               if sum(t.values()) >= 2}
+    holders: dict[str, list[str]] = {}
+    for m, cid in best_of.items():
+        holders.setdefault(cid, []).append(m)
+    overjoined = sorted(tuple(sorted(ms)) for ms in holders.values() if len(ms) > 1)
     detail = {m: {a: dict(c) for a, c in per_alias.get(m, {}).items()} for m in missed}
     for m in missed:
         if why[m] == "merged":  # whose names the character was merged with
             best = sum(per_alias[m].values(), Counter()).most_common(1)[0][0]
             detail[m]["(with)"] = dict(by_cluster[best].most_common(4))
-    return {"characters": len(frequent), "found": len(found), "missed": missed, "why": why, "detail": detail}
+    return {"characters": len(frequent), "found": len(found), "missed": missed, "why": why, "detail": detail,
+            "overjoined": overjoined}
 
 
 def evaluate_characters_pdnc(pdnc_dir: str | Path, entities=None, min_quotes: int = 5, on_novel=None) -> dict:
@@ -164,7 +174,9 @@ def evaluate_characters_pdnc(pdnc_dir: str | Path, entities=None, min_quotes: in
             on_novel(d.name, novels[d.name])
     n = sum(v["characters"] for v in novels.values())
     k = sum(v["found"] for v in novels.values())
-    return {"novels": len(novels), "characters": n, "found": k, "share": k / n if n else None, "per_novel": novels}
+    over = sum(len(v["overjoined"]) for v in novels.values())
+    return {"novels": len(novels), "characters": n, "found": k, "share": k / n if n else None,
+            "overjoined_groups": over, "per_novel": novels}
 
 
 # --- AO3 dev -------------------------------------------------------------
