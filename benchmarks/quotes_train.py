@@ -29,6 +29,7 @@ import numpy as np
 
 from ficdex.analysis.dialogue import attribute
 from ficdex.analysis.quotes import detect_quotes
+from ficdex.analysis.speaker_mlp import fit, to_spec
 from ficdex.analysis.speaker_model import MODEL_PATH
 from ficdex.eval.align import OffsetMap
 from ficdex.eval.ao3 import story_from_text
@@ -141,8 +142,8 @@ class Book:
 def matrices(books: list[Book], vocab: list[str], attr: str = "feats"):
     """Stacked candidate rows, their quote group, and the gold candidate per group."""
     index = {k: n for n, k in enumerate(vocab)}
-    rows, groups, gold = [], [], []
-    g = 0
+    ri, ci, vals, groups, gold = [], [], [], [], []
+    g = n_rows = 0
     for b in books:
         for i, cands, feats in getattr(b, attr):
             spk = b.labels.get(i)
@@ -150,36 +151,19 @@ def matrices(books: list[Book], vocab: list[str], attr: str = "feats"):
             if not pos:
                 continue
             for f in feats:
-                x = np.zeros(len(vocab))
                 for k, v in f.items():
-                    if k in index:
-                        x[index[k]] = v
-                rows.append(x)
+                    j = index.get(k)
+                    if j is not None:
+                        ri.append(n_rows)
+                        ci.append(j)
+                        vals.append(v)
                 groups.append(g)
-            gold.append(len(rows) - len(feats) + pos[0])
+                n_rows += 1
+            gold.append(n_rows - len(feats) + pos[0])
             g += 1
-    return np.array(rows), np.array(groups), np.array(gold)
-
-
-def fit(X, groups, gold, l2=1.0, iters=300):
-    """Conditional logit (softmax over each quote's candidates), L2, L-BFGS."""
-    from scipy.optimize import minimize
-
-    n_groups = groups.max() + 1
-
-    def loss(w):
-        s = X @ w
-        mx = np.full(n_groups, -np.inf)
-        np.maximum.at(mx, groups, s)
-        e = np.exp(s - mx[groups])
-        z = np.bincount(groups, e, n_groups)
-        p = e / z[groups]
-        nll = -(s[gold] - mx - np.log(z)).sum() + 0.5 * l2 * w @ w
-        grad = X.T @ p - X[gold].sum(0) + l2 * w
-        return nll, grad
-
-    res = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": iters})
-    return res.x
+    X = np.zeros((n_rows, len(vocab)))
+    X[ri, ci] = vals
+    return X, np.array(groups), np.array(gold)
 
 
 def add(total, res):
@@ -199,6 +183,10 @@ def main(argv=None) -> int:
     ap.add_argument("--entities-cache", type=Path, help="keep the tagger's entities only (delete when the tagger changes)")
     ap.add_argument("--folds", type=int, default=7, help="folds by novel (novels dealt round-robin)")
     ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--hidden", type=int, default=0, help="hidden units beside the linear score (0: linear)")
+    ap.add_argument("--l2-hidden", type=float, default=1.0)
+    ap.add_argument("--iters", type=int, default=300)
+    ap.add_argument("--drop", nargs="*", default=[], help="leave out features with these prefixes (ablation)")
     ap.add_argument("--write", action="store_true", help="train on all novels and write the shipped model")
     ap.add_argument("--novels", nargs="*", help="a subset (for debugging; report the whole set)")
     ap.add_argument("-v", action="store_true")
@@ -206,19 +194,20 @@ def main(argv=None) -> int:
     t0 = time.time()
     books = [Book(n, args.cache, args.entities_cache) for n in novel_names(ROOT) if not args.novels or n in args.novels]
     print(f"{len(books)} novels ready in {time.time() - t0:.0f}s")
-    vocab = sorted({k for b in books for _, _, fs in b.feats for f in fs for k in f})
+    vocab = sorted({k for b in books for _, _, fs in b.feats for f in fs for k in f if not k.startswith(tuple(args.drop) or "\0")})
     folds = [books[k :: args.folds] for k in range(args.folds)]
     vocab2 = sorted(set(vocab) | {"sieve_ranked", "first_pass_p"})
     protect = PROTECT[SHIPPED]
 
     def train(books_):
         """Pass 1 on the sieve's features; pass 2 on features computed after pass 1."""
-        w1 = dict(zip(vocab, map(float, fit(*matrices(books_, vocab), l2=args.l2))))
+        opts = dict(hidden=args.hidden, l2=args.l2, l2_hidden=args.l2_hidden, iters=args.iters)
+        w1 = to_spec(vocab, fit(*matrices(books_, vocab), **opts))
         m1 = {"weights": w1, "protect": protect}
         for b in books_:
             b.feats2 = []
             attribute(b.story.text, b.paras, b.quotes, b.mentions, b.characters, b.breaks, model=m1, collect=b.feats2)
-        w2 = dict(zip(vocab2, map(float, fit(*matrices(books_, vocab2, "feats2"), l2=args.l2))))
+        w2 = to_spec(vocab2, fit(*matrices(books_, vocab2, "feats2"), **opts))
         return w1, w2
 
     sieve, one, two, joint = {}, {}, {}, {}
@@ -253,8 +242,8 @@ def main(argv=None) -> int:
                    "sieve_alone": round(sieve["all"]["correct"] / sieve["all"]["quotes"], 4)},
             "protect": sorted(protect),
             "decode": DECODE,
-            "weights": {k: round(v, 4) for k, v in w1.items()},
-            "weights2": {k: round(v, 4) for k, v in w2.items()},
+            "weights": w1,
+            "weights2": w2,
         }, indent=1) + "\n")
         print(f"wrote {MODEL_PATH}")
     return 0

@@ -208,6 +208,49 @@ def test_joint_decoding_keeps_protected_answers_and_sure_turns():
     assert _decoded(scores, same=-0.5, alt=0.5)[2] == "clark"
 
 
+def test_scorer_reads_linear_weights_as_the_old_sum():
+    from ficdex.analysis.speaker_mlp import Scorer
+
+    weights = {"sieve_explicit_name": 3.0, "rank0": 0.5, "log_dist": -1.2}
+    rows = [{"sieve_explicit_name": 1.0, "log_dist": 0.25}, {"rank0": 1.0, "unknown": 9.0}, {}]
+    got = Scorer(weights).scores(rows)
+    want = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in rows]
+    assert got.tolist() == pytest.approx(want)
+
+
+def test_hidden_units_let_the_context_decide_what_a_feature_is_worth():
+    # "the previous turn's speaker" is the wrong answer in a two-person
+    # exchange but the right one after "he said" resolved to him: a linear
+    # score cannot do both, the fitted hidden layer does
+    import numpy as np
+
+    from ficdex.analysis.speaker_mlp import Scorer, to_spec
+    from ficdex.analysis.speaker_mlp import fit
+
+    rng = np.random.default_rng(1)
+    vocab = ["turn-1", "ctx_pron3", "noise"]
+    X, groups, gold, quotes = [], [], [], []
+    for g in range(400):
+        pron = float(g % 2)
+        rows = [[1.0, pron, rng.random()], [0.0, pron, rng.random()]]
+        X += rows
+        groups += [g, g]
+        gold.append(2 * g + (0 if pron else 1))
+        quotes.append(rows)
+    X, groups, gold = np.array(X), np.array(groups), np.array(gold)
+
+    def accuracy(params):
+        sc = Scorer(to_spec(vocab, params))
+        right = 0
+        for g, rows in enumerate(quotes):
+            s = sc.scores([dict(zip(vocab, r)) for r in rows])
+            right += 2 * g + int(np.argmax(s)) == gold[g]
+        return right / len(quotes)
+
+    assert accuracy(fit(X, groups, gold, hidden=0, l2=0.1)) <= 0.6
+    assert accuracy(fit(X, groups, gold, hidden=4, l2=0.1, l2_hidden=0.1)) >= 0.95
+
+
 # -- seeds: hand-checked speakers ------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """A learned last step of speaker attribution: rank each quote's candidate
-speakers with a small log-linear model over the sieve's own evidence.
+speakers with a small model over the sieve's own evidence.
 
 The sieve (`speakers.py`, `dialogue.py`) decides one answer per quote from
 the most reliable rule that fires.  That throws away the rest of the
@@ -9,13 +9,12 @@ later, a nominal speaker ("said his wife") the characters stage left
 unnamed.  Here every character near the quote is a candidate, described by
 binary and scaled features (what each rule said, the neighbouring turns'
 speakers, vocatives, gender of the speech verb's pronoun, recency and
-salience in the narration), and the candidate with the highest score
-speaks.  Weights are a conditional logit (softmax over the candidates of
-one quote) trained by `benchmarks/quotes_train.py` on PDNC with
-cross-validation by novel, shipped as `speaker_model.json` (a few hundred
-bytes of weights, no text).
-
-Pure Python at run time: about 10-15 candidates and 40 features per quote.
+salience in the narration, the conversation's participants), and the
+candidate with the highest score speaks.  The score (`speaker_mlp.Scorer`)
+is a conditional logit (softmax over the candidates of one quote), linear
+or with a small hidden layer, trained by `benchmarks/quotes_train.py` on
+PDNC with cross-validation by novel and shipped as `speaker_model.json`
+(numbers only, no text).
 """
 
 from __future__ import annotations
@@ -24,6 +23,8 @@ import bisect
 import json
 import math
 from pathlib import Path
+
+from .speaker_mlp import scorer_for
 
 MODEL_PATH = Path(__file__).with_name("speaker_model.json")
 
@@ -164,6 +165,20 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
                 if len(g_recent) == 2 and g_subj:
                     break
         prev_gender = sv.gender.get(neigh[-1][0]) if -1 in neigh else None
+        # the conversation's participants: who has spoken in it so far (the
+        # current answers), who is addressed by name in it, who was named
+        # in the narration just before it began
+        me = conv[n] if conv else None
+        turns_by: dict[str, int] = {}
+        vocs_conv = set()
+        for t in conv[max(0, n - 10) : n + 11]:
+            if t is not me:
+                if t.speaker:
+                    turns_by[t.speaker] = turns_by.get(t.speaker, 0) + 1
+                if t.vocative:
+                    vocs_conv.add(t.vocative)
+        opening = mentioned(*paragraphs[conv[0].first - 1]) if conv and conv[0].first > 0 else set()
+        addr_prev = out[turn(n - 1).quotes[-1]].get("addressee") if turn(n - 1) else None
 
         cands = list(dict.fromkeys(
             [c for c, _ in sorted(last.items(), key=lambda x: -x[1])]
@@ -178,6 +193,14 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
         if not cands:
             continue
         order = {c: k for k, c in enumerate(sorted((c for c in cands if c in last), key=lambda c: -last[c]))}
+        # the quote's context, the same for every candidate: inert in the
+        # linear part (it cancels in the softmax), a selector for the hidden units
+        genders = {sv.gender.get(c) for c in strong_speakers} - {None}
+        ctx = {"ctx_" + (rk or "none"): 1.0, "ctx_strong": min(len(strong_speakers), 3) / 3,
+               "ctx_cands": math.log(len(cands)) / 3, "ctx_conv": math.log1p(len(conv)) / 3,
+               "ctx_pron3": 1.0 if want else 0.0, "ctx_pron1": 1.0 if pron in ("i", "we") else 0.0,
+               "ctx_anchor": 1.0 / abs(anchor[0] - n) if anchor else 0.0, "ctx_mixed": 1.0 if len(genders) > 1 else 0.0}
+        ctx = {k: v for k, v in ctx.items() if v}
         rows = []
         for c in cands:
             f = {}
@@ -243,6 +266,15 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
                 f["quoted_near"] = math.log1p(quoted_near[c]) / 3
             if c in conv_speakers:
                 f["conv_any_speaker"] = 1.0
+            if c in turns_by:
+                f["conv_turns"] = math.log1p(turns_by[c]) / 2
+            if c in vocs_conv:
+                f["conv_addressed"] = 1.0
+            if c in opening:
+                f["conv_opening"] = 1.0
+            if c == addr_prev:
+                f["addr_prev"] = 1.0
+            f.update(ctx)
             f["log_said"] = math.log(said.get(c, 0.5) / n_said) / 10
             f["log_freq"] = math.log(freq.get(c, 0.5) / total) / 10
             rows.append(f)
@@ -255,10 +287,13 @@ def rerank(feats, out, model: dict) -> dict[int, dict[str, float]]:
     model kept the sieve's answer ("<rule>") or changed it ("ranked").  An
     answer of a rule in `model["protect"]` is kept (the ranker only scores it).
     Returns each quote's candidates with their log probabilities, for `decode`."""
-    weights, protect = model["weights"], set(model.get("protect") or ())
-    scored = {}
+    protect = set(model.get("protect") or ())
+    flat = [f for _, _, rows in feats for f in rows]
+    every = scorer_for(model["weights"]).scores(flat).tolist()
+    scored, at = {}, 0
     for i, cands, rows in feats:
-        scores = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in rows]
+        scores = every[at : at + len(rows)]
+        at += len(rows)
         top = max(scores)
         z = sum(math.exp(s - top) for s in scores)
         lz = top + math.log(z)
