@@ -423,3 +423,15 @@ def test_the_one_who_answers_to_a_name_in_dialogue_is_that_name():
     # Named in one sentence of the narration, they are two people.
     apart = by_name(run(tagged(talk + " Mr. Quarle watched Edmund drink.", names)))
     assert {"Edmund", "Mr. Quarle"} <= set(apart)
+
+
+def test_lady_before_a_surname_is_the_mother_not_the_miss():
+    doc = run(tagged(
+        "Miss Clara Hesketh read. Miss Hesketh smiled at Lady Hesketh. Lady Hesketh sighed, and Clara laughed. "
+        "Lady Hesketh slept. Lady Agnes came in.",
+        dict.fromkeys(["Miss Clara Hesketh", "Miss Hesketh", "Lady Hesketh", "Clara", "Lady Agnes"], "PER"),
+    ))
+    chars = by_name(doc)
+    assert chars["Lady Hesketh"]["aliases"] == {"Lady Hesketh": 3}
+    assert chars["Clara"]["aliases"] == {"Miss Clara Hesketh": 1, "Miss Hesketh": 1, "Clara": 1}
+    assert "Lady Agnes" in chars

@@ -16,7 +16,7 @@ from collections import Counter
 from .. import knowledge
 from .coref import THIRD_PERSON
 from .names import (FIRST_NAME_GENDER, MARRIED, NICKNAMES, SURNAME_HONORIFICS, UNMARRIED, Cluster, Name, compatible,
-                    find as _find, merge as _merge, parse, same_first)
+                    find as _find, lady_surname, merge as _merge, parse, same_first)
 
 # "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
 _ALIAS_CUE = re.compile(
@@ -154,8 +154,10 @@ def cluster(kb, people, active, text, quotes=()):
                 if len(firsts) == 1:
                     cands = firsts
             # "Mrs. Bennet" beside Jane, Elizabeth and Lydia Bennet is their
-            # mother, not whichever daughter was never called "Miss".
-            if cands and n.honorific in MARRIED and len(n.key) == 1 and len({
+            # mother, not whichever daughter was never called "Miss"; so is
+            # "Lady Bertram" beside Julia and Maria Bertram ("Lady" before a
+            # surname, not a first name, is a married title).
+            if cands and (n.honorific in MARRIED or lady_surname(n)) and len(n.key) == 1 and len({
                     id(_find(c)) for c in clusters
                     if _find(c).gender() == "female" and any(len(v) > 1 and v[-1] == n.key[0] for v in _find(c).variants)}) > 1:
                 cands = []

@@ -272,6 +272,12 @@ def name_gender(name: Name) -> str | None:
     return None
 
 
+def lady_surname(n: Name) -> bool:
+    """"Lady Bertram": "Lady" before a surname, not a woman's first name
+    ("Lady Catherine"), is a married title."""
+    return n.honorific == "lady" and len(n.key) == 1 and name_gender(Name("", None, None, n.key, False)) != "female"
+
+
 def compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
@@ -308,7 +314,7 @@ class Cluster:
             return self.kb.gender
         if self.honor_gender:
             return self.honor_gender.most_common(1)[0][0]
-        for v in sorted(self.variants, key=len, reverse=True):
+        for v in sorted(self.variants, key=lambda v: (-len(v), v)):  # ties in a fixed order: sets vary by run
             g = name_gender(Name("", None, None, v, False))
             if g:
                 return g
@@ -321,9 +327,11 @@ class Cluster:
             return False
         # A Miss is not a Mrs: "Mrs. Morland" is Catherine Morland's mother
         # once Catherine is known as "Miss Morland".
-        if n.honorific in MARRIED and any(self.honorifics[h] for h in UNMARRIED):
+        # "Lady Bertram" (a surname, not "Lady Catherine") is a Mrs. too.
+        if (n.honorific in MARRIED or lady_surname(n)) and any(self.honorifics[h] for h in UNMARRIED):
             return False
-        if n.honorific in UNMARRIED and any(self.honorifics[h] for h in MARRIED):
+        if n.honorific in UNMARRIED and (any(self.honorifics[h] for h in MARRIED) or (self.honorifics["lady"] and any(
+                lady_surname(Name("", "lady", "female", v, False)) for v in self.variants))):
             return False
         # Two surname-only forms: "Miss Tilney" is not "Captain Tilney" nor
         # "General Tilney" unless that one is also known by a title of her sex.
