@@ -435,3 +435,13 @@ def test_lady_before_a_surname_is_the_mother_not_the_miss():
     assert chars["Lady Hesketh"]["aliases"] == {"Lady Hesketh": 3}
     assert chars["Clara"]["aliases"] == {"Miss Clara Hesketh": 1, "Miss Hesketh": 1, "Clara": 1}
     assert "Lady Agnes" in chars
+
+
+def test_a_name_after_a_title_or_of_two_words_is_a_person_though_tagged_a_place():
+    text = ("Mlle. Ottaline laughed. Later Mlle. Ottaline left for Dunmere. \"Petrus Vanovitch, sit,\" said Anna Vale. "
+            "Petrus Vanovitch nodded. They drove to Dunmere.")
+    doc = run(tagged(text, {"Ottaline": "GPE", "Petrus Vanovitch": "FAC", "Anna Vale": "PER", "Dunmere": "GPE"}))
+    chars = by_name(doc)
+    assert chars["Ottaline"]["aliases"] == {"Ottaline": 2}
+    assert chars["Petrus Vanovitch"]["aliases"] == {"Petrus Vanovitch": 2}
+    assert [p["name"] for p in doc.inferred["places"]] == ["Dunmere"]

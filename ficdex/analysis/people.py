@@ -232,12 +232,16 @@ _ACTS_AFTER = re.compile(r"\s+(?:said|says|cried|replied|asked|answered|exclaime
 _ACTS_BEFORE = re.compile(r"\b(?:said|cried|replied|asked|answered|exclaimed|whispered|shouted|murmured)\s+$")
 _ADDRESS_BEFORE = re.compile(r"(?:[\"“]\s*|,\s+|\b(?:[Hh]ere|[Oo]h|[Cc]ome|[Yy]es|[Nn]o|[Ww]ell),?\s+)$")
 _ADDRESS_AFTER = re.compile(r"[,!?]")
+# A title right before the span: "Mlle. Blanche" where only "Blanche" was tagged (a place).
+_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mlle|Mme|Madame|Monsieur|Mademoiselle|Lady|Sir|Signor|Signora|Herr|Frau)"
+                           r"\.?\s+$")
 
 
 def acting_names(text: str, entities: list[dict], quotes, min_count: int = 2) -> list[dict]:
-    """One-word names the tagger calls places that the story treats as a
-    person: seen acting ("Manning nodded", "said Slackbridge") or addressed
-    in dialogue ("Come inside, Manning,") at least `min_count` times, twice
+    """Names (up to three words) the tagger calls places that the story
+    treats as a person: seen acting ("Manning nodded", "said Slackbridge"),
+    after a title ("Mlle. Blanche") or addressed in dialogue ("Come
+    inside, Manning,") at least `min_count` times, twice
     as often as after "in", "near"…, and almost never written lower case.
     (The tagger gives a name one label per story, so a rare foreign or
     odd name may be a "place" throughout.)"""
@@ -246,11 +250,12 @@ def acting_names(text: str, entities: list[dict], quotes, min_count: int = 2) ->
     seen: Counter = Counter()
     for e in entities:
         t, s, end = e["text"], e["start"], e["end"]
-        if e["label"] == "PER" or " " in t or not t[:1].isupper():
+        # Up to three capitalised words: "Alexis Ivanovitch" a "facility".
+        if e["label"] == "PER" or not all(w[:1].isupper() for w in t.split()) or len(t.split()) > 3:
             continue
         seen[t] += 1
         before = text[max(0, s - 12) : s]
-        if (_ACTS_AFTER.match(text, end) or _ACTS_BEFORE.search(before)
+        if (_ACTS_AFTER.match(text, end) or _ACTS_BEFORE.search(before) or _TITLE_BEFORE.search(before)
                 or (s in quotes and _ADDRESS_BEFORE.search(before) and _ADDRESS_AFTER.match(text, end))):
             cues[t] += 1
         placed[t] += bool(_LOCATIVE.search(before))
