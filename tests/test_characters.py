@@ -445,3 +445,24 @@ def test_a_name_after_a_title_or_of_two_words_is_a_person_though_tagged_a_place(
     assert chars["Ottaline"]["aliases"] == {"Ottaline": 2}
     assert chars["Petrus Vanovitch"]["aliases"] == {"Petrus Vanovitch": 2}
     assert [p["name"] for p in doc.inferred["places"]] == ["Dunmere"]
+
+
+def test_a_captain_followed_by_he_is_not_the_woman_of_his_surname():
+    doc = run(tagged(
+        "Mary Aldane opened the letter. Captain Aldane had written it; he was far away. Captain Aldane, he wrote, "
+        "was well. Mary smiled.",
+        dict.fromkeys(["Mary Aldane", "Captain Aldane", "Mary"], "PER"),
+    ))
+    chars = by_name(doc)
+    assert chars["Captain Aldane"]["aliases"] == {"Captain Aldane": 2}
+    assert chars["Mary Aldane"]["aliases"] == {"Mary Aldane": 1, "Mary": 1}
+
+
+def test_lower_case_words_after_a_name_are_cut_from_the_span():
+    from ficdex.analysis.people import tidy
+
+    text = "She liked Miss Quell s manner. Lincoln s Inn Fields was busy."
+    s = text.index("Miss")
+    assert text[slice(*tidy(text, s, text.index(" manner") + 7))] == "Miss Quell"
+    s = text.index("Lincoln")
+    assert tidy(text, s, text.index(" was")) == (s, text.index(" was"))  # a capitalised word follows: one name

@@ -138,6 +138,9 @@ def cluster(kb, people, active, text, quotes=()):
             # her title in the same breath far more often than a father.)
             if n.honorific and n.honorific not in UNMARRIED and n.honorific != "lady" and len(n.key) == 1:
                 cands = [c for c in cands if _together(idx, c) < max(2, 0.05 * len(idx))]
+            # "Captain Morstan" followed by "he" is not Mary Morstan.
+            if cands and n.honorific and n.gender is None and len(n.key) == 1 and _his(idx):
+                cands = [c for c in cands if c.gender() != "female"]
             same = [c for c in cands if n.honorific and c.honorifics[n.honorific]]
             if len(cands) > 1 and len(same) == 1:
                 cands = same

@@ -266,8 +266,9 @@ def name_gender(name: Name) -> str | None:
     if len(name.tokens) >= 1 and name.honorific is None:
         g = FIRST_NAME_GENDER.get(name.key[0])
         if g is None:
-            for f in formal(name.key[0]):
-                g = g or FIRST_NAME_GENDER.get(f)
+            # "Kit" is Christopher or Katherine: no gender when they disagree.
+            gs = {FIRST_NAME_GENDER[f] for f in formal(name.key[0]) if f in FIRST_NAME_GENDER}
+            g = gs.pop() if len(gs) == 1 else None
         return g
     return None
 

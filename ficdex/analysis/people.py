@@ -47,7 +47,7 @@ def tidy(text: str, s: int, e: int) -> tuple[int, int] | None:
     """The span cut to the name it holds, or None when it holds none."""
     surface = text[s:e]
     if not _CUT.search(surface) and len(_TOKEN.findall(surface)) <= _MAX_TOKENS:
-        return s, e
+        return _trailing_words(surface, s, e)
     for seg in _segments(surface):
         a, b = seg
         toks = list(_TOKEN.finditer(surface, a, b))
@@ -65,6 +65,17 @@ def tidy(text: str, s: int, e: int) -> tuple[int, int] | None:
         if toks and len(_TOKEN.findall(surface)) > _MAX_TOKENS:
             return None  # a long span opening with no name is noise
     return None
+
+
+def _trailing_words(surface: str, s: int, e: int) -> tuple[int, int]:
+    """"Miss Morstan s demeanor" (an apostrophe lost): lower-case words after
+    the name, with no capitalised word after them, are no part of it."""
+    toks = list(_TOKEN.finditer(surface))
+    k = next((i for i in range(1, len(toks)) if toks[i].group()[:1].islower()
+              and toks[i].group().lower() not in _PARTICLES and toks[i - 1].group()[:1].isupper()), None)
+    if k is None or any(t.group()[:1].isupper() for t in toks[k:]):
+        return s, e
+    return s, s + toks[k - 1].end()
 
 
 def tidy_entities(text: str, entities: list[dict]) -> list[dict]:
