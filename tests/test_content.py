@@ -11,14 +11,29 @@ import pytest
 from ficdex.analysis import lexicon
 from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, explicit_backed, features, signals
 from ficdex.analysis.pipeline import Analysis, Pipeline
+from ficdex.errors import PipelineError
 from ficdex.ingest import read
 from ficdex.model import RawChapter, Source, build_story
 from ficdex.train import content as trainer
 
 
+class GivenFandoms:
+    """Stands in for the fandoms stage (which needs the entity tagger): the
+    shipped rating model reads the fandoms, so the content stage requires them."""
+
+    name, requires, assigns = "fandoms", (), ("fandoms",)
+
+    def __init__(self, *tags: str):
+        self.tags = tags
+
+    def __call__(self, doc):
+        doc.inferred["fandoms"] = [{"tag": t, "confidence": 1.0, "evidence": []} for t in self.tags]
+        return doc
+
+
 @pytest.fixture(scope="module")
 def pipe():
-    return Pipeline([ContentStage()])
+    return Pipeline([GivenFandoms(), ContentStage()])
 
 
 def story(*paragraphs: str):
@@ -326,16 +341,20 @@ def test_shipped_model_loads_and_records_its_cross_validation():
     model = RatingModel.load()
     assert len(model.levels) == 3 and len(model.thresholds) == 3
     assert len(model.names) == len(model.mean) == len(model.levels[0]["w"])
-    # a new signal category in the stage needs a retrained model file
-    assert model.names == list(features(signals("")))
+    # a new signal category in the stage needs a retrained model file; the
+    # fandom prior's columns come last, and only with the prior's table
+    prior = ["fandom.teen", "fandom.mature", "fandom.explicit"] if model.fandom_prior is not None else []
+    assert model.names == list(features(signals(""))) + prior
+    assert ContentStage(model).requires == (("fandoms",) if prior else ())
 
 
 def test_bag_of_words_model_points_at_its_words():
     """A model file with a vocabulary: the words move the score, and the
     rating evidence quotes passages holding them, with exact offsets."""
     base = RatingModel.load()
-    data = {"features": base.names, "mean": base.mean, "scale": base.scale,
-            "levels": [{"w": [0.0] * len(base.names), "b": -3.0} for _ in range(3)],
+    n = len(trainer.FEATURES)  # the lexicon features only: this model reads no fandoms
+    data = {"features": base.names[:n], "mean": base.mean[:n], "scale": base.scale[:n],
+            "levels": [{"w": [0.0] * n, "b": -3.0} for _ in range(3)],
             "thresholds": [0.5, 0.5, 0.5], "vocab": {"velvet": [8.0, 8.0, 0.0], "rope": [6.0, 6.0, 0.0]}}
     model = RatingModel(data)
     s = story("They met at the station.", "The velvet rope was coiled on the chair, velvet on velvet.", "Tea followed.")
@@ -348,6 +367,42 @@ def test_bag_of_words_model_points_at_its_words():
         assert s.text[e["start"]:e["end"]] == e["excerpt"]
     plain = Pipeline([ContentStage(model)])(story("They met at the station.", "Tea followed."))
     assert plain.inferred["rating"]["tag"] == "General Audiences"
+
+
+def _prior_model(prior):
+    """A made-up model whose only weight is on the fandom prior's Teen column."""
+    names = trainer.FEATURES + ["fandom.teen", "fandom.mature", "fandom.explicit"]
+    w = [0.0] * len(names)
+    w[names.index("fandom.teen")] = 2.0
+    return RatingModel({"features": names, "mean": [0.0] * len(names), "scale": [1.0] * len(names),
+                        "levels": [{"w": w, "b": 0.0}, {"w": [0.0] * len(names), "b": -5.0},
+                                   {"w": [0.0] * len(names), "b": -5.0}],
+                        "thresholds": [0.6, 0.5, 0.5], "fandom_prior": prior})
+
+
+def test_fandom_prior_is_required_and_moves_the_rating():
+    model = _prior_model({"Quillmere Chronicles": [1.5, 0.0, 0.0], "Lantern Bay": [-1.5, 0.0, 0.0]})
+    with pytest.raises(PipelineError):
+        Pipeline([ContentStage(model)])
+    s = story("They met at the station.", "Tea followed, and a long walk by the river.")
+    leaning = Pipeline([GivenFandoms("Quillmere Chronicles"), ContentStage(model)])(s).inferred["rating"]
+    assert leaning["tag"] == "Teen And Up Audiences"
+    assert any("Quillmere Chronicles" in e["why"] for e in leaning["evidence"])
+    for tags in (("Lantern Bay",), ("Nowhere Known",), ()):
+        assert Pipeline([GivenFandoms(*tags), ContentStage(model)])(s).inferred["rating"]["tag"] == "General Audiences"
+
+
+def test_fandom_prior_is_smoothed_and_never_reads_a_works_own_label():
+    tags = [["Quillmere Chronicles"]] * 20 + [["Lantern Bay"]] * 20 + [["Solo Fandom"]]
+    y = np.array([3] * 20 + [0] * 20 + [3])
+    prior = trainer.fandom_prior(tags, y)
+    assert all(v > 0 for v in prior["Quillmere Chronicles"]) and all(v < 0 for v in prior["Lantern Bay"])
+    # one work is little evidence: smoothed toward the overall mix
+    assert 0 < prior["Solo Fandom"][2] < prior["Quillmere Chronicles"][2]
+    cols = trainer.prior_columns(tags, y, np.ones(len(y), dtype=bool))
+    # the only work of its fandom: without it, the fandom is unknown
+    assert cols[-1].tolist() == [0.0, 0.0, 0.0]
+    assert (cols[:20, 2] > 0).all() and (cols[20:40, 2] < 0).all()
 
 
 def test_dual_fit_matches_primal():

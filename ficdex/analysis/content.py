@@ -111,6 +111,27 @@ def features(sig: Signals) -> dict[str, float]:
     return out
 
 
+# The fandom prior: AO3 fandoms differ in their rating mix (ao3-dev: 80% of
+# Howl's Moving Castle works are General, 31% of Hunger Games ones), which the
+# lexicons cannot see.  The model file carries, per fandom tag, the smoothed
+# log-odds of "at least Teen / Mature / Explicit" against all works; a story
+# reads the mean over its first FANDOMS_READ fandoms (the fandoms stage ranks
+# them), 0 for a fandom the table does not know.
+FANDOM_FEATURES = ("fandom.teen", "fandom.mature", "fandom.explicit")
+FANDOMS_READ = 2
+
+
+def fandom_tags(fandoms) -> list[str]:
+    """The fandoms stage's tags (dicts or plain strings), in its order."""
+    tags = [f.get("tag") if isinstance(f, dict) else f for f in fandoms or []]
+    return [t for t in tags if t][:FANDOMS_READ]
+
+
+def fandom_features(tags: list[str], prior: dict[str, list[float]]) -> dict[str, float]:
+    rows = [prior[t] for t in tags if t in prior]
+    return {name: (sum(r[k] for r in rows) / len(rows) if rows else 0.0) for k, name in enumerate(FANDOM_FEATURES)}
+
+
 # Lower-case words only: names (always capitalised) would make the bag a fandom detector.
 _WORD = re.compile(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])")
 
@@ -146,6 +167,8 @@ class RatingModel:
         self.thresholds: list[float] = data["thresholds"]
         # word -> its weight at each level ("at least Teen / Mature / Explicit")
         self.vocab: dict[str, list[float]] = data.get("vocab") or {}
+        # fandom tag -> log-odds per level; None: the model reads no fandoms
+        self.fandom_prior: dict[str, list[float]] | None = data.get("fandom_prior")
 
     @classmethod
     def load(cls, path=None) -> "RatingModel":
@@ -292,8 +315,23 @@ def word_passages(sig: Signals, weights: dict[str, float], label: str, words: in
     return out
 
 
-def rate(sig: Signals, model: RatingModel) -> dict:
+def fandom_evidence(feats: dict[str, float], model: RatingModel, level: int, tags: list[str]) -> list[dict]:
+    """A note (no passage: the fandom is no place in the text) when the
+    fandom prior moved the given level's score by at least 0.25 in logit."""
+    k = max(level, 1) - 1
+    pull = sum(w * (feats[n] - m) / s for n, w, m, s in zip(model.names, model.levels[k]["w"], model.mean, model.scale)
+               if n in FANDOM_FEATURES)
+    pull = pull if level else -pull
+    if pull < 0.25 or not tags:
+        return []
+    return [{"why": f"the fandom ({', '.join(tags)}): its works lean toward {RATINGS[level]} on AO3 "
+                    f"(ficdex's fandom prior, logit {pull:+.2f})"}]
+
+
+def rate(sig: Signals, model: RatingModel, fandoms=None) -> dict:
     feats = features(sig)
+    if model.fandom_prior is not None:
+        feats |= fandom_features(fandom_tags(fandoms), model.fandom_prior)
     words = bag(sig.text) if model.vocab else None
     cum = model.cumulative(feats, words)
     level = max(model.decide(cum), floor_level(sig.block_max("sex_explicit")))
@@ -309,6 +347,8 @@ def rate(sig: Signals, model: RatingModel) -> dict:
     # model toward it (for General: away from "at least Teen").
     cats = {c: w for c, w in model.category_weights(level).items() if w > 0 and sig.count(c)}
     evidence = best_passages(sig, cats) if cats else []
+    if model.fandom_prior is not None:
+        evidence += fandom_evidence(feats, model, level, fandom_tags(fandoms))
     if words:
         k, sign = (level - 1, 1.0) if level else (0, -1.0)
         pull = {t: sign * model.vocab[t][k] * v for t, v in words.items() if t in model.vocab}
@@ -327,11 +367,14 @@ def rate(sig: Signals, model: RatingModel) -> dict:
 
 class ContentStage:
     name = "content"
-    requires: tuple[str, ...] = ()
     assigns = ("rating", "warnings", "additional_tags")
 
     def __init__(self, model: RatingModel | None = None):
         self.model = model or RatingModel.load()
+        # A model with a fandom prior rates from the fandoms stage's output,
+        # so a pipeline without that stage must fail at construction rather
+        # than rate every story as if its fandom were unknown.
+        self.requires: tuple[str, ...] = ("fandoms",) if self.model.fandom_prior is not None else ()
 
     def __call__(self, doc: Analysis) -> Analysis:
         # Imported here: the rules module builds on this one's signals and evidence.
@@ -339,7 +382,7 @@ class ContentStage:
 
         story = doc.story
         sig = signals(story.text, story_paragraphs(story))
-        doc.inferred["rating"] = rate(sig, self.model)
+        doc.inferred["rating"] = rate(sig, self.model, doc.inferred.get("fandoms"))
         # The characters and fandoms stages are optional: without them only
         # ages stated in the text can raise Underage.
         minors = canonical_minors(doc.inferred, doc.scratch, sig.paragraphs)

@@ -247,15 +247,19 @@ def baselines(works: list[dict], covers=None, families=None) -> dict:
     }
 
 
-def cross_validated_ratings(works: list[dict], stories: list[Story], k: int) -> list[str | None]:
+def cross_validated_ratings(works: list[dict], stories: list[Story], k: int,
+                            fandoms: list | None = None) -> list[str | None]:
     """The content stage's rating of each work by a rating model trained
-    without it (k folds, stratified; see train.content.stage_ratings_cv)."""
-    from ..analysis.content import signals, story_paragraphs
+    without it (k folds, stratified; see train.content.stage_ratings_cv).
+    `fandoms`: the pipeline's fandoms per work, when the shipped model reads
+    them (its fandom prior is then refitted in every fold too)."""
+    from ..analysis.content import RatingModel, signals, story_paragraphs
     from ..train.content import stage_ratings_cv
 
     sigs = [signals(s.text, story_paragraphs(s)) for s in stories]
     y = [RATINGS.index(w["rating"]) if w.get("rating") in RATINGS else -1 for w in works]
-    return stage_ratings_cv(sigs, y, k)
+    reads = RatingModel.load().fandom_prior is not None
+    return stage_ratings_cv(sigs, y, k, fandoms if reads else None)
 
 
 def evaluate_ao3(gold_path: str | Path, *, limit: int | None = None, runner: EvalRunner | None = None, on_work=None,
@@ -275,7 +279,8 @@ def evaluate_ao3(gold_path: str | Path, *, limit: int | None = None, runner: Eva
             on_work(i + 1, len(works))
     built = runner.built_keys()
     if cv > 1 and "rating" in built:
-        for p, tag in zip(preds, cross_validated_ratings(works, stories, cv)):
+        fandoms = [p["fandoms"] or [] for p in preds] if "fandoms" in built else None
+        for p, tag in zip(preds, cross_validated_ratings(works, stories, cv, fandoms)):
             if tag is not None:
                 p["rating"] = tag
 

@@ -33,23 +33,25 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.content import RATINGS, RatingModel, Signals, bag, features, rate, signals
+from ..analysis.content import FANDOM_FEATURES, RATINGS, RatingModel, Signals, bag, fandom_tags, features, rate, signals
 from ..model import RawChapter, Source, build_story
 # The numpy fitting machinery lives in .linear to keep both modules readable;
 # it is re-exported here because tests and callers import it from this module.
 from .linear import (EXPLICIT_WEIGHT, FEATURES, FOLDS, GENERAL_WEIGHT, GRID, L2, L2_BOW, LEXW, MIN_DF, SEED,
-                     TOP_K, bag_matrix, choose_thresholds, cumulative, decide, doc_bags, fit_dual, fit_levels,
-                     fit_logistic, inner_oof, rating_metrics, stage_caps, stage_floors, stratified_folds, train)
+                     TOP_K, bag_matrix, choose_thresholds, cumulative, decide, doc_bags, fandom_prior, fit_dual,
+                     fit_levels, fit_logistic, inner_oof, prior_columns, rating_metrics, stage_caps, stage_floors,
+                     stratified_folds, train)
 
 __all__ = [
     # re-exported from .linear
     "EXPLICIT_WEIGHT", "FEATURES", "FOLDS", "GENERAL_WEIGHT", "GRID", "L2", "L2_BOW", "LEXW", "MIN_DF", "SEED",
-    "TOP_K", "bag_matrix", "choose_thresholds", "cumulative", "decide", "doc_bags", "fit_dual", "fit_levels",
-    "fit_logistic", "inner_oof", "rating_metrics", "stage_caps", "stage_floors", "stratified_folds", "train",
+    "TOP_K", "bag_matrix", "choose_thresholds", "cumulative", "decide", "doc_bags", "fandom_prior", "fit_dual",
+    "fit_levels", "fit_logistic", "inner_oof", "prior_columns", "rating_metrics", "stage_caps", "stage_floors",
+    "stratified_folds", "train",
     # defined here
     "load_gold", "work_signals", "label", "OPERATING_POINTS", "cross_validate", "format_tradeoff", "matrix",
     "main", "run", "SHIPPED", "train_shipped", "WARNINGS", "TAG_GOLD", "evaluate_content", "format_report",
-    "train_content", "stage_ratings_cv",
+    "train_content", "stage_ratings_cv", "work_fandoms", "with_prior",
 ]
 
 
@@ -76,6 +78,38 @@ def label(row: dict) -> int | None:
     return RATINGS.index(r) if r in RATINGS else None
 
 
+def work_fandoms(rows: list[dict], cache: str | Path | None = None, log=print) -> list[list[str]]:
+    """The fandoms stage's tags for each work (its first FANDOMS_READ), from
+    the default pipeline's stages up to and including fandoms, exactly as the
+    content stage will read them.  Slow (the entity tagger): `cache`, a JSON
+    file of work id -> tags, is read when it exists and written otherwise;
+    delete it when those stages change."""
+    if cache and Path(cache).is_file():
+        known = json.loads(Path(cache).read_text(encoding="utf-8"))
+        if all(r["id"] in known for r in rows):
+            return [known[r["id"]] for r in rows]
+    from ..analysis.pipeline import DEFAULT_STAGES, REGISTRY, Pipeline, load_stages
+    from ..eval.ao3 import story_from_text
+
+    load_stages()
+    upto = DEFAULT_STAGES[: DEFAULT_STAGES.index("fandoms") + 1]
+    pipe = Pipeline([REGISTRY[n]() for n in upto if n in REGISTRY])
+    out = []
+    for i, r in enumerate(rows):
+        doc = pipe(story_from_text(r.get("text") or "", Source("gold", "text")))
+        out.append(fandom_tags(doc.inferred.get("fandoms")))
+        if log and (i + 1) % 200 == 0:
+            log(f"fandoms: {i + 1}/{len(rows)} works")
+    if cache:
+        Path(cache).write_text(json.dumps({r["id"]: t for r, t in zip(rows, out)}), encoding="utf-8")
+    return out
+
+
+def with_prior(X: np.ndarray, y: np.ndarray, train: np.ndarray, fandoms: list[list[str]] | None) -> np.ndarray:
+    """X with the fandom prior's columns (fitted on the `train` works), or X."""
+    return X if fandoms is None else np.hstack([X, prior_columns(fandoms, y, train)])
+
+
 # Operating points for the trade-off table: (Explicit weight, General weight)
 # in choose_thresholds.  SHIPPED is what ships: from 1.0 / 0.3 up, every row
 # reaches the same Explicit recall (0.768; the rest have no sexual passage to
@@ -100,21 +134,24 @@ def train_shipped(X: np.ndarray, y: np.ndarray, bags: list | None = None, oof: n
 
 
 def cross_validate(X: np.ndarray, y: np.ndarray, log=print, bags: list | None = None,
-                   tradeoff: list | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+                   tradeoff: list | None = None,
+                   fandoms: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """Out-of-fold predictions: each work rated by the model that never saw it.
     With `tradeoff` (a list), one row per OPERATING_POINTS entry is appended,
-    each with thresholds chosen inside every training fold."""
+    each with thresholds chosen inside every training fold.  With `fandoms`,
+    the fandom prior is fitted inside every training fold too."""
     folds = stratified_folds(y)
     pred = np.zeros(len(y), dtype=int)
     cum = np.zeros((len(y), 3))
     per_fold, kept = [], []
     for f in range(FOLDS):
         tr, te = folds != f, folds == f
+        Xf = with_prior(X, y, tr, fandoms)
         btr = None if bags is None else [b for b, t in zip(bags, tr) if t]
         bte = None if bags is None else [b for b, t in zip(bags, te) if t]
-        oof = inner_oof(X[tr], y[tr], btr)
-        params = train_shipped(X[tr], y[tr], btr, oof)
-        cum[te] = cumulative(params, X[te], bte)
+        oof = inner_oof(Xf[tr], y[tr], btr)
+        params = train_shipped(Xf[tr], y[tr], btr, oof)
+        cum[te] = cumulative(params, Xf[te], bte)
         pred[te] = decide(cum[te], params["thresholds"], X[te])
         kept.append((tr, te, oof))
         m = rating_metrics(y[te], pred[te])
@@ -136,21 +173,32 @@ def cross_validate(X: np.ndarray, y: np.ndarray, log=print, bags: list | None = 
     return pred, cum, per_fold
 
 
-def stage_ratings_cv(sigs: list[Signals], y, k: int = FOLDS) -> list[str | None]:
+def stage_ratings_cv(sigs: list[Signals], y, k: int = FOLDS, fandoms: list | None = None) -> list[str | None]:
     """Each rated work's rating exactly as the stage gives it (content.rate,
     with its floor and explicit-passage rules), by a model trained, thresholds
     and all, on the other k-1 folds; None for unrated works (y < 0).  This is
-    what `ficdex eval ao3 --cv K` prints instead of the in-sample rows."""
+    what `ficdex eval ao3 --cv K` prints instead of the in-sample rows.
+    `fandoms` (the fandoms stage's output per work) feeds the fandom prior,
+    fitted on the training folds; without it the model reads no fandoms."""
     y = np.asarray(y)
+    tags = None if fandoms is None else [fandom_tags(f) for f in fandoms]
     X = np.array([[f[n] for n in FEATURES] for f in map(features, sigs)])
     rated = np.flatnonzero(y >= 0)
     folds = stratified_folds(y[rated], k)
     out: list[str | None] = [None] * len(sigs)
     for f in range(k):
         tr, te = rated[folds != f], rated[folds == f]
-        model = RatingModel(train_shipped(X[tr], y[tr]) | {"features": FEATURES})
+        params = {"features": FEATURES}
+        Xf = X
+        if tags is not None:
+            mask = np.zeros(len(y), dtype=bool)
+            mask[tr] = True
+            Xf = with_prior(X, y, mask, tags)
+            params = {"features": FEATURES + list(FANDOM_FEATURES),
+                      "fandom_prior": fandom_prior([tags[i] for i in tr], y[tr])}
+        model = RatingModel(train_shipped(Xf[tr], y[tr]) | params)
         for i in te:
-            out[i] = rate(sigs[i], model)["tag"]
+            out[i] = rate(sigs[i], model, None if tags is None else tags[i])["tag"]
     return out
 
 
@@ -183,22 +231,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval", action="store_true", help="print cross-validated figures only; write nothing")
     ap.add_argument("--bag", action="store_true",
                     help="add the bag of words beside the lexicon features (tried; see docs/content.md for why it does not ship)")
+    ap.add_argument("--no-fandoms", action="store_true",
+                    help="leave the fandom prior out (the model then reads the text alone, as before)")
+    ap.add_argument("--fandoms-cache", default=None,
+                    help="JSON file of work id -> the fandoms stage's tags: read if present, else written")
     args = ap.parse_args(argv)
+    fandoms = not args.no_fandoms
     if args.eval:
-        print(format_report(evaluate_content(args.gold, args.limit, log=print, lexicon_only=not args.bag)))
+        print(format_report(evaluate_content(args.gold, args.limit, log=print, lexicon_only=not args.bag,
+                                             fandoms=fandoms, cache=args.fandoms_cache)))
         return 0
-    return run(args.gold, args.out, args.limit, lexicon_only=not args.bag)
+    return run(args.gold, args.out, args.limit, lexicon_only=not args.bag, fandoms=fandoms, cache=args.fandoms_cache)
 
 
-def run(gold: str, out: str, limit: int | None = None, log=print, lexicon_only: bool = True) -> int:
+def run(gold: str, out: str, limit: int | None = None, log=print, lexicon_only: bool = True,
+        fandoms: bool = True, cache: str | None = None) -> int:
     rows = load_gold(gold, limit)
     names, X, y, sigs = matrix(rows)
     keep = y >= 0
+    tags = [t for t, k in zip(work_fandoms(rows, cache, log), keep) if k] if fandoms else None
     X, y = X[keep], y[keep]
     bags = None if lexicon_only else [bag(s.text) for s, k in zip(sigs, keep) if k]
     log(f"{len(y)} rated works (Not Rated left out): " + ", ".join(f"{r} {int((y == i).sum())}" for i, r in enumerate(RATINGS)))
     tradeoff: list = []
-    pred, _, per_fold = cross_validate(X, y, log, bags, tradeoff)
+    pred, _, per_fold = cross_validate(X, y, log, bags, tradeoff, tags)
     m = rating_metrics(y, pred)
     log(f"cross-validated: accuracy={m['accuracy']:.3f} (majority {float((y == 0).mean()):.3f}) "
         f"explicit recall={m['explicit_recall']:.3f} precision={m['explicit_precision']:.3f} "
@@ -208,9 +264,11 @@ def run(gold: str, out: str, limit: int | None = None, log=print, lexicon_only: 
     for r, line in zip("GTME", m["confusion"]):
         log(f"  {r} {line}")
     log(format_tradeoff(tradeoff))
-    params = train_shipped(X, y, bags)
+    params = train_shipped(with_prior(X, y, np.ones(len(y), dtype=bool), tags), y, bags)
     vocab = params.pop("vocab", None)
-    params["features"] = names
+    params["features"] = names + (list(FANDOM_FEATURES) if tags is not None else [])
+    if tags is not None:
+        params["fandom_prior"] = fandom_prior(tags, y)
     params["cv"] = {k: v for k, v in m.items() if k != "confusion"} | {"folds": FOLDS, "seed": SEED}
     params["cv"]["tradeoff"] = tradeoff
     params["bag"] = None if bags is None else {"l2": L2_BOW, "lexicon_scale": LEXW, "min_df": MIN_DF, "top_k": TOP_K}
@@ -219,7 +277,10 @@ def run(gold: str, out: str, limit: int | None = None, log=print, lexicon_only: 
     RatingModel(params)  # the stage must be able to read what we write
     Path(out).mkdir(parents=True, exist_ok=True)
     path = Path(out) / "rating.json"
-    text = json.dumps({k: v for k, v in params.items() if k != "vocab"}, indent=1)
+    text = json.dumps({k: v for k, v in params.items() if k not in ("vocab", "fandom_prior")}, indent=1)
+    if tags is not None:  # one fandom per line, as the vocabulary below
+        text = text[:-2] + ',\n "fandom_prior": {\n' + ",\n".join(
+            f"  {json.dumps(t)}: {json.dumps(w)}" for t, w in params["fandom_prior"].items()) + "\n }\n}"
     if vocab:  # one word per line keeps the file diffable and small
         text = text[:-2] + ',\n "vocab": {\n' + ",\n".join(
             f"  {json.dumps(t)}: {json.dumps(w)}" for t, w in vocab.items()) + "\n }\n}"
@@ -262,7 +323,8 @@ def _pr(pairs: list[tuple[bool, bool]]) -> dict:
             "gold": tp + fn, "predicted": tp + fp}
 
 
-def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None, lexicon_only: bool = True) -> dict:
+def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None, lexicon_only: bool = True,
+                     fandoms: bool = True, cache: str | None = None) -> dict:
     """Cross-validated rating figures (each work rated by a fold model that did
     not train on it) plus warning and tag precision/recall on the same works.
     Warnings and tags are hand-set rules, so their figures are in-sample."""
@@ -271,9 +333,10 @@ def evaluate_content(gold_path: str | Path, limit: int | None = None, log=None, 
     rows = load_gold(gold_path, limit)
     _, X, y, sigs = matrix(rows)
     keep = y >= 0
+    tags = [t for t, k in zip(work_fandoms(rows, cache, log), keep) if k] if fandoms else None
     bags = None if lexicon_only else [bag(s.text) for s, k in zip(sigs, keep) if k]
     tradeoff: list = []
-    pred, _, per_fold = cross_validate(X[keep], y[keep], log or (lambda *a: None), bags, tradeoff)
+    pred, _, per_fold = cross_validate(X[keep], y[keep], log or (lambda *a: None), bags, tradeoff, tags)
     m = rating_metrics(y[keep], pred)
     majority = int(np.bincount(y[keep]).argmax())
     base = rating_metrics(y[keep], np.full(int(keep.sum()), majority))
