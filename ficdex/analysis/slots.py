@@ -5,8 +5,8 @@ Novels call one person by names that share no word: "Cecil" and
 Spelling cannot join those; how the dialogue uses them can.  In a
 conversation the turns alternate, so the person one turn addresses by name
 ("Cecil, do listen") is, more often than not, the one who answers in the
-next turn ("…," said Mr. Vyse), and the one a turn is said by is the one
-the reply addresses.  Each such pairing of a speaker's name with a
+next turn ("…," said Mr. Vyse, or the one name of that turn's narration),
+and the one a turn is said by is the one the reply addresses.  Each such pairing of a speaker's name with a
 vocative in the neighbouring turn is a vote that the two names are one
 person; a name that speaks and is addressed in the *same* turn is someone
 else ('"Cecil," said Mr. Beebe' makes Cecil and Mr. Beebe two people).
@@ -14,7 +14,9 @@ else ('"Cecil," said Mr. Beebe' makes Cecil and Mr. Beebe two people).
 A wrong join costs as much as a miss, so the votes must repeat
 (`MIN_VOTES`), be most of what either name's votes say, and nothing may
 speak against them: the two names in one turn or one sentence of the
-narration, different genders, or two different knowledge-base entries.
+narration, different genders (by title, first name or the "he"/"she"
+after them), two different first names or surnames, or two different
+knowledge-base entries.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ _VOCATIVE_AFTER = re.compile(r"\s*[,.!?;—-]")
 _SENTENCE = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?]+['\"”’)]*\s+|\n")
 
 
-def _turns(text, paragraphs, quotes, people):
+def _turns(text, paragraphs, quotes, people, mention_cluster):
     """Per paragraph holding speech, in order: (paragraph index, speaker
     mention indices, vocative mention indices)."""
     starts = [s for s, _, _ in people]
@@ -60,7 +62,7 @@ def _turns(text, paragraphs, quotes, people):
         if q == len(quotes.ends) or quotes.starts[q] >= pe:
             continue
         lo, hi = bisect.bisect_left(starts, ps), bisect.bisect_left(starts, pe)
-        speakers, vocatives = [], []
+        speakers, vocatives, narrated = [], [], []
         for i in range(lo, hi):
             s, e, _ = people[i]
             if s in quotes:
@@ -70,6 +72,11 @@ def _turns(text, paragraphs, quotes, people):
                   or (_QUOTE_END_BEFORE.search(text[max(ps, s - 4) : s]) and _SAID_AFTER.match(text, e))
                   or _SAYS_OPENING.match(text, e)):
                 speakers.append(i)
+            else:
+                narrated.append(i)
+        # No "said X": the one name of the narration, if there is one.
+        if not speakers and len({id(_find(mention_cluster[i])) for i in narrated}) == 1:
+            speakers = narrated[:1]
         if speakers or vocatives:
             out.append((k, speakers, vocatives))
     return out
@@ -116,7 +123,7 @@ def slot_votes(text, paragraphs, quotes, people, mention_cluster):
     votes: Counter = Counter()
     against: Counter = Counter()
     turns = [(k, {cid(i) for i in sp}, {cid(i) for i in voc})
-             for k, sp, voc in _turns(text, paragraphs, quotes, people)]
+             for k, sp, voc in _turns(text, paragraphs, quotes, people, mention_cluster)]
 
     def add(counter, xs, ys):
         for a in xs:
@@ -152,6 +159,7 @@ def join_by_slots(text, paragraphs, quotes, people, mention_cluster, lower=froze
     for pair, n in votes.items():
         for c in pair:
             total[c] += n
+    sex = _pronoun_sex(text, people, mention_cluster)
     joined = []
     for pair, n in sorted(votes.items(), key=lambda x: -x[1]):
         a, b = (clusters[c] for c in pair)
@@ -160,13 +168,34 @@ def join_by_slots(text, paragraphs, quotes, people, mention_cluster, lower=froze
         if n < MIN_VOTES or 2 * against[pair] >= n or n < MIN_SHARE * total[rare]:
             continue
         a, b = _find(a), _find(b)
-        if a is b or not compatible(a.gender(), b.gender()) or (a.kb and b.kb) or _word(a, lower) or _word(b, lower):
+        if a is b or not compatible(a.gender() or sex.get(id(a)), b.gender() or sex.get(id(b))) or (a.kb and b.kb) \
+                or _word(a, lower) or _word(b, lower):
             continue
         if _two_people(a, b) or (n < MIN_VOTES_BARE and not (_name_like(a) and _name_like(b))):
             continue
         joined.append((_top(a), _top(b), n))
         _merge(a, b)
     return joined
+
+
+def _pronoun_sex(text, people, mention_cluster) -> dict:
+    """Cluster id -> the sex the "he"/"she" after its names agrees on (the
+    clusters' own gender comes from titles and first names only, and
+    "Aziz" has neither)."""
+    from .clusters import _pronoun_after
+
+    votes: dict[int, Counter] = {}
+    for i, (_, e, _) in enumerate(people):
+        stop = people[i + 1][0] if i + 1 < len(people) else len(text)
+        g = _pronoun_after(text, e, stop)
+        if g:
+            votes.setdefault(id(_find(mention_cluster[i])), Counter())[g] += 1
+    out = {}
+    for cid, v in votes.items():
+        (g, n), = v.most_common(1)
+        if n >= 2 and n >= 2 * (sum(v.values()) - n):
+            out[cid] = g
+    return out
 
 
 def _word(c, lower) -> bool:
