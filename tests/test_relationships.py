@@ -160,3 +160,95 @@ def test_a_quoted_nickname_in_a_tag_is_a_name_of_its_own():
     assert names.pairings_match("Ada 'Addie' Vell & Bo Rint", "Ada Vell & Bo")
     assert not names.pairings_match('Ada "Addie" Vell/Bo Rint', "Ada Rint/Bo Rint")
     assert names.name_forms("Meg Murry | Meg O'Keefe") == {"meg murry", "meg okeefe"}
+
+
+# --- who "I" is, and the reader of a reader-insert ------------------------------
+def _characters(text, names, kb=None):
+    """The characters stage on `text`, whose entities are every occurrence of `names`."""
+    from ficdex import knowledge
+    from ficdex.analysis.characters import CharacterStage
+
+    story = build_story([RawChapter(None, text.split("\n\n"))], source=Source("t.txt", "text"))
+    rx = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    doc = Analysis(story)
+    doc.inferred["entities"] = [{"start": m.start(), "end": m.end(), "label": "PER", "text": m.group()}
+                                for m in rx.finditer(story.text)]
+    return CharacterStage(kb or knowledge.KnowledgeBase([]))(doc)
+
+
+def _narrator(doc):
+    return [c["name"] for c in doc.inferred["characters"] if "I" in c["aliases"]]
+
+
+def test_a_signed_letter_names_its_narrator():
+    body = ("Dear Oskar,\n\nI went to the lake again today. I sat where we used to sit and I thought about the "
+            "summer. Oskar, I miss you. I know I said I would not write, but I am writing anyway.\n\n")
+    doc = _characters(body + "Love always,\n\nWren", ["Oskar", "Wren"])
+    assert _narrator(doc) == ["Wren"]
+    assert _narrator(_characters(body + "I will write again soon.", ["Oskar"])) == ["Narrator"]
+
+
+def test_a_canon_character_named_only_in_dialogue_is_the_narrator(tmp_path):
+    """The narration names everyone but the one saying "I"; the knowledge
+    base says that one is a character of the story's fandom."""
+    from ficdex import knowledge
+
+    (tmp_path / "made_up.toml").write_text(
+        'fandom = "Made Up"\ncharacters = [{name = "Ilse Varga", gender = "female", aliases = ["Ilse"]}, '
+        '{name = "Bram Holt", gender = "male", aliases = ["Bram"]}, {name = "Cato Renn", aliases = ["Cato"]}]\n',
+        encoding="utf-8")
+    text = ("Bram Holt was waiting at the gate when I got there. I waved. Bram did not wave back.\n\n"
+            "\"Ilse, you're late,\" Bram said. I shrugged and I followed him in. Cato Renn was already at the "
+            "table, and Cato had eaten my bread.\n\nI sat down anyway. Bram laughed at me and I laughed too.")
+    names = ["Bram Holt", "Bram", "Ilse", "Cato Renn", "Cato"]
+    assert _narrator(_characters(text, names, knowledge.load(str(tmp_path)))) == ["Ilse Varga"]
+    assert _narrator(_characters(text, names)) == ["Narrator"]
+
+
+def test_a_placeholder_reader_pairs_as_reader():
+    """"Y/N" is where a reader-insert puts the reader's name: the reader is a
+    character (`Reader`), also in a story told in the first person."""
+    paras = [
+        "Y/N waited for Theo by the river. She had waited all week.",
+        "Theo arrived late. Y/N kissed him before he could apologise, and he kissed her back.",
+        "Y/N told Theo she loved him. Theo took her hand and they walked home together.",
+    ]
+    rels = _doc(paras, CHARACTERS[:1]).inferred["relationships"]
+    assert rels and rels[0]["tag"] == "Reader/Theo Grant"
+    first = ["I waited for Theo by the river. \"Y/N,\" he called. I had waited all week.",
+             "Theo kissed me and I kissed him back. I told Theo I loved him. \"I love you, Y/N.\""]
+    doc = _characters("\n\n".join(first), ["Theo"])
+    assert _narrator(doc) == ["Narrator"]  # no canon narrator in a reader-insert
+    rels = Relationships()(doc).inferred["relationships"]
+    assert rels and rels[0]["tag"] == "Reader/Theo"
+
+
+def test_the_pair_prior_is_what_authors_made_of_the_pair():
+    """Two canon characters whom authors always tagged `A/B` read as more
+    romantic, and more likely tagged, than the same two always tagged `A & B`
+    or never tagged; an unseen pair reads as the base rates."""
+    from ficdex.analysis.relationships import PairPrior, RelationshipModel, decide, pair_key, work_features
+
+    prior = PairPrior({"A\tB": [10, 4, 3]}, 0.2, 0.8)
+    assert prior.row("C\tD") == pytest.approx([0.2, 0.8, 0.0])
+    assert prior.row(None) == prior.row("C\tD")
+    assert prior.row("A\tB", (10, 4, 3)) == prior.row("C\tD")  # a work's own tags taken out
+    assert prior.row("A\tB")[0] > 0.2 and prior.row("A\tB")[2] > 0
+    chars = [dict(c, tag=c["name"]) for c in CHARACTERS]
+    key = pair_key(chars[0], chars[1])
+    assert key == "Mara Lind\tTheo Grant" and pair_key(chars[0], dict(chars[0])) is None
+    doc = Analysis(build_story([RawChapter(None, PARAS)], source=Source("mem", "text")))
+    doc.inferred["characters"] = chars
+    doc.scratch["mentions"] = [{"start": m.start(), "end": m.end(), "character": IDS[m.group()], "kind": "name"}
+                               for m in re.finditer(r"\b(?:Theo|Mara|Jonah)\b", doc.story.text)]
+    cand = P.candidates(doc)
+    model = RelationshipModel.load()
+
+    def verdict(counts):
+        model.prior = PairPrior({key: counts}, model.prior.base_tagged, model.prior.base_romantic)
+        rels, _ = decide(model, cand.chars, cand.keys, cand.rows, work_features(cand.rows, cand.work), P.bag(doc.story.text))
+        return next(r for r in rels if set(r["ids"]) == {"c0", "c1"})
+
+    romantic, platonic, never = verdict([20, 20, 20]), verdict([20, 20, 0]), verdict([20, 0, 0])
+    assert romantic["romantic"] > platonic["romantic"]
+    assert romantic["score"] > never["score"] and platonic["score"] > never["score"]

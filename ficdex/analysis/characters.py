@@ -22,6 +22,7 @@ from collections import Counter
 from .. import knowledge
 from ..knowledge import match
 from . import coref
+from . import narrator as narrator_
 from . import people as people_
 from .clusters import cluster, join_cues
 from .slots import join_by_slots
@@ -37,8 +38,6 @@ PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _VOCATIVE_BEFORE = re.compile(r"(?:[\"“]\s*|,\s*|\b(?:hey|hi|oh|morning|night|thanks|bye|yes|no)\s*,?\s*)$", re.IGNORECASE)
 _VOCATIVE_AFTER = re.compile(r"^\s*[,.!?]")
 _OATHS = set("god lord heaven heavens jesus christ jove gad goodness gosh".split())
-# What a family calls its own ("Grandmamma, do sit down"): addressed, never a narrator's name.
-_KIN_WORDS = set("grandmamma grandmama granny gran grandpapa mamma mummy mum mom momma daddy dad nurse nanny".split())
 _FIRST_PERSON = {"I", "me", "my", "mine", "myself", "Me", "My", "Mine", "Myself"}
 # Where a capitalised word says nothing about being a name: at the start of a
 # sentence, a line or a quotation.
@@ -49,7 +48,6 @@ _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*(?![\w'’-])")
 _OBJECT_BEFORE = re.compile(
     r"\b(?:by|of|like|than|about|from|to|with|the|a|an|as|on|in|at|for|into|unlike)\s+$", re.IGNORECASE
 )
-_NARRATOR_NAME = re.compile(r"\b(?:[Mm]y name is|I am|I'm|call me)\s+$")
 
 
 class CharacterStage:
@@ -149,44 +147,8 @@ class CharacterStage:
         return doc
 
     def _narrator(self, text, quotes, people, mention_cluster, clusters, active):
-        if not coref.first_person_narrated(text, quotes):
-            return None
-        inside: Counter = Counter()
-        outside: Counter = Counter()
-        called: Counter = Counter()
-        for i, (s, e, _) in enumerate(people):
-            c = _find(mention_cluster[i])
-            if s not in quotes and _NARRATOR_NAME.search(text[max(0, s - 12) : s]):
-                return c
-            (inside if s in quotes else outside)[id(c)] += 1
-            called[id(c)] += _vocative(text, s, e, quotes)
-        # Others name the narrator when they speak to them ("Katniss," Peeta
-        # says) while the narration itself says "I": the one character named
-        # almost only inside dialogue, clearly more than anyone else so.
-        voc = sorted(((n, cid) for cid, n in inside.items() if n >= 2 and n >= 3 * outside[cid]), reverse=True)
-        if voc and (len(voc) == 1 or voc[0][0] >= 2 * voc[1][0]):
-            return next(_find(mention_cluster[i]) for i in range(len(people)) if id(_find(mention_cluster[i])) == voc[0][1])
-        # Failing that, the one most often *addressed* ("Watson," / ", Jake.")
-        # for how rarely the narration names them: a villain much talked
-        # about is not spoken to.
-        kin = {id(c) for c in map(_find, mention_cluster.values()) if c.forms and all(
-            len(f.split()) == 1 and (f.lower() in HONORIFICS_LOWER or f.lower() in _KIN_WORDS) for f in c.forms)}
-        voc = sorted(((called[cid] / (outside[cid] + 2), cid) for cid, n in inside.items()
-                      if called[cid] >= 3 and n >= 3 * outside[cid] and cid not in kin), reverse=True)
-        if voc and (len(voc) == 1 or voc[0][0] >= 1.5 * voc[1][0]):
-            return next(_find(mention_cluster[i]) for i in range(len(people)) if id(_find(mention_cluster[i])) == voc[0][1])
-        # The canon's own first-person narrator, when the story's fandom has
-        # one and the narration does not name them as a third person.
-        if active:
-            top = max(active, key=active.get)
-            for entry in self.kb.fandoms[top].characters:
-                if entry.narrator:
-                    known = [c for c in clusters if _find(c).kb is entry]
-                    c = _find(known[0]) if known else Cluster(entry)
-                    if not known or outside[id(c)] <= inside[id(c)]:
-                        return c
-        narrator = Cluster()
-        return narrator
+        # Who "I" is: narrator.py's rules (self-naming, a signature, being addressed, the KB).
+        return narrator_.identify(self.kb, text, quotes, people, mention_cluster, clusters, active, _vocative)
 
     def _nominals(self, text, finals, ids, active, name_mentions):
         """KB nominal aliases ("the alien") of characters already named."""

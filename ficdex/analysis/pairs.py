@@ -10,7 +10,9 @@ the features are computed here once so that training and the stage read
 exactly the same numbers.
 
 Second-person stories are AO3's "reader-inserts": "you" outside dialogue is
-a character of its own, whom AO3 authors tag `Reader`.
+a character of its own, whom AO3 authors tag `Reader`.  So is the "Y/N"
+("your name") placeholder such stories put where the reader's name goes,
+and an unnamed first-person "I" in a story that has one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 from .. import knowledge
 from .coref import Spans, sentence_starts
+from .narrator import PLACEHOLDER, PLACEHOLDER_MIN
 from .pipeline import Analysis
 
 # (pattern, weight).  Strong cues are hard to read any other way; weak ones
@@ -158,6 +161,13 @@ def reader_mentions(text: str) -> list[dict]:
             for m in SECOND.finditer(text) if m.start() not in quotes]
 
 
+def placeholder_mentions(text: str) -> list[dict]:
+    """The reader's "Y/N" placeholders, as name mentions of the Reader."""
+    found = [{"start": m.start(), "end": m.end(), "character": READER, "kind": "name"}
+             for m in PLACEHOLDER.finditer(text)]
+    return found if len(found) >= PLACEHOLDER_MIN else []
+
+
 def _presence(doc: Analysis, mentions: list[dict]):
     """Per paragraph: (start, end, characters present, mentions inside)."""
     paras = list(doc.story.paragraphs())
@@ -250,10 +260,18 @@ def candidates(doc: Analysis) -> Candidates:
     """The leading characters (with a Reader in second-person stories), the
     stats of every pair among them, and one feature row per pair."""
     text = doc.story.text
-    chars = [c for c in doc.inferred.get("characters") or [] if c.get("name") != "Narrator"]
+    everyone = doc.inferred.get("characters") or []
+    chars = [c for c in everyone if c.get("name") != "Narrator"]
     mentions = list(doc.scratch.get("mentions") or [])
+    you = placeholder_mentions(text)
+    if you:
+        # A reader-insert told in the first person: its unnamed "I" is the reader.
+        unnamed = {c["id"] for c in everyone if c.get("name") == "Narrator"}
+        you += [dict(m, character=READER) for m in mentions if m.get("character") in unnamed]
+        mentions = [m for m in mentions if m.get("character") not in unnamed]
     if second_person(text):
-        you = reader_mentions(text)
+        you += reader_mentions(text)
+    if you:
         chars = chars + [{"id": READER, "name": "Reader", "tag": "Reader", "gender": None, "mentions": len(you),
                           "reader": True}]
         mentions = sorted(mentions + you, key=lambda m: m["start"])

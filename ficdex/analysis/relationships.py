@@ -44,6 +44,15 @@ UNSEEN_ROMANCE = 0.3
 # story is a romance; chosen on cross-validation (docs/relationships.md).
 TRIAD_MIN = 0.1
 
+# What AO3 authors made of the same two canon characters in the training
+# works (`PairPrior`).  It is stacked on the text model's logit rather than
+# fitted beside the text features: beside them it drew weight from the text
+# (a kissing pair no longer outranked two brothers in a story the knowledge
+# base does not know), stacked it leaves the text's ranking of unknown pairs as it was.
+PRIOR_FEATURES = ("text_logit", "prior_tagged", "prior_romantic", "prior_seen")
+PRIOR_TAGGED_K = 2.0  # pseudo-works at the base rate: a pair seen once says little
+PRIOR_ROMANTIC_K = 2.0
+
 WORK_FEATURES = ("max_romance", "max_romance_sent", "max_strong", "max_tagged_romance", "romance", "strong",
                  "reader", "characters", "lead_kin", "pair_romance")
 _IDX = {n: i for i, n in enumerate(P.FEATURES)}
@@ -82,22 +91,74 @@ class _Logistic:
         self._w = [w / s for w, s in zip(self.w, self.scale)]
         self._b = self.b - sum(w * m for w, m in zip(self._w, self.mean))
 
-    def __call__(self, x: list[float], words: dict[str, float] | None = None) -> float:
+    def logit(self, x: list[float], words: dict[str, float] | None = None) -> float:
         t = self._b + sum(map(operator.mul, self._w, x))
         if words and self.vocab:
             t += sum(self.vocab.get(k, 0.0) * v for k, v in words.items())
-        return _sigmoid(t)
+        return t
+
+    def __call__(self, x: list[float], words: dict[str, float] | None = None) -> float:
+        return _sigmoid(self.logit(x, words))
+
+
+class _Stacked:
+    """A pair model: the text features' logistic, and a second one reading
+    its logit beside the pair prior."""
+
+    def __init__(self, d: dict):
+        self.text, self.stack = _Logistic(d), _Logistic(d["stack"])
+
+    def __call__(self, x: list[float], prior: list[float]) -> float:
+        return self.stack([self.text.logit(x)] + prior)
+
+
+def pair_key(a: dict, b: dict) -> str | None:
+    """Two canon characters (knowledge-base tags, or the Reader) as one key:
+    an untagged name ("Sam") could be anyone in another story."""
+    ta, tb = a.get("tag"), b.get("tag")
+    return "\t".join(sorted((ta, tb))) if ta and tb and ta != tb else None
+
+
+class PairPrior:
+    """How AO3 authors tagged a pair of canon characters in the works both
+    were leading characters of: how often they tagged them at all, and how
+    often as `A/B`.  Fandoms have their canon couples (most authors write
+    Calcifer and Howl `&`, Brigan and Fire `/`) which a chapter's text need
+    not restate.  Counts are pulled towards the base rates, so a pair seen
+    once moves little and an unseen pair reads as the base rate."""
+
+    def __init__(self, counts: dict[str, list[int]], base_tagged: float, base_romantic: float):
+        self.counts, self.base_tagged, self.base_romantic = counts, base_tagged, base_romantic
+
+    def row(self, key: str | None, minus: tuple[int, int, int] = (0, 0, 0)) -> list[float]:
+        """The prior features; `minus` takes a work's own counts out (training)."""
+        seen, tagged, romantic = (c - m for c, m in zip(self.counts.get(key, (0, 0, 0)) if key else (0, 0, 0), minus))
+        return [(tagged + PRIOR_TAGGED_K * self.base_tagged) / (seen + PRIOR_TAGGED_K),
+                (romantic + PRIOR_ROMANTIC_K * self.base_romantic) / (tagged + PRIOR_ROMANTIC_K),
+                math.log1p(seen)]
+
+    def to_json(self) -> dict:
+        # A pair met once and never tagged is as good as unseen: not shipped.
+        return {"base_tagged": round(self.base_tagged, 6), "base_romantic": round(self.base_romantic, 6),
+                "counts": {k: c for k, c in sorted(self.counts.items()) if c[0] >= 2 or c[1]}}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "PairPrior":
+        return cls({k: list(v) for k, v in d["counts"].items()}, d["base_tagged"], d["base_romantic"])
 
 
 class RelationshipModel:
-    """The three logistic models of `ficdex train relationships`."""
+    """The three logistic models of `ficdex train relationships`, and the
+    pair prior they read."""
 
     def __init__(self, data: dict):
-        if list(data["features"]) != list(P.FEATURES) or list(data["work_features"]) != list(WORK_FEATURES):
+        if (list(data["features"]) != list(P.FEATURES) or list(data["work_features"]) != list(WORK_FEATURES)
+                or list(data.get("prior_features") or ()) != list(PRIOR_FEATURES)):
             raise ModelError("relationships model was trained on other features; run `ficdex train relationships`")
-        self.tagged = _Logistic(data["tagged"])
-        self.romantic = _Logistic(data["romantic"])
+        self.tagged = _Stacked(data["tagged"])
+        self.romantic = _Stacked(data["romantic"])
         self.work = _Logistic(data["work"])
+        self.prior = PairPrior.from_json(data["prior"])
 
     @classmethod
     def load(cls, path=None) -> "RelationshipModel":
@@ -153,7 +214,8 @@ def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[f
     scored = []
     x_of = dict(zip(keys, rows))
     for key, x in zip(keys, rows):
-        scored.append((model.tagged(x), model.romantic(x), key))
+        prior = model.prior.row(pair_key(by_id[key[0]], by_id[key[1]]))
+        scored.append((model.tagged(x, prior), model.romantic(x, prior), key))
     # Authors list their romantic pairing before a platonic one about as
     # likely tagged; the same order lists as many pairs (CV: +0.001).
     scored.sort(key=lambda t: (-t[0] * (0.6 + 0.8 * t[1]), t[2]))

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import pairs as P
-from ..analysis.relationships import WORK_FEATURES, RelationshipModel, _Logistic, decide, with_pairs, work_features
+from ..analysis.relationships import (PRIOR_FEATURES, WORK_FEATURES, PairPrior, RelationshipModel, _Logistic,
+                                      _Stacked, decide, pair_key, with_pairs, work_features)
 from ..eval import names
 from ..eval.ao3 import character_forms, load_gold, score_category, score_relationships, story_from_text
 from ..model import Source
@@ -135,25 +136,71 @@ def _fit_bag(X: np.ndarray, y: np.ndarray, bags: list[dict]) -> dict:
             "vocab": {t: round(float(v), 4) for t, v in zip(vocab, W[nz:]) if abs(v) >= 5e-5}}
 
 
+def _work_counts(d: dict) -> dict[str, list[int]]:
+    """A work's pairs of canon characters: [seen, tagged, romantic] per key."""
+    by_id = {c["id"]: c for c in d["chars"]}
+    out: dict[str, list[int]] = {}
+    for (a, b), t, r in zip(d["keys"], d["tagged"], d["romantic"]):
+        key = pair_key(by_id[a], by_id[b])
+        if key:
+            c = out.setdefault(key, [0, 0, 0])
+            c[0], c[1], c[2] = c[0] + 1, c[1] + bool(t), c[2] + (r is True)
+    return out
+
+
+def pair_prior(data: list[dict]) -> PairPrior:
+    counts: dict[str, list[int]] = {}
+    for d in data:
+        for key, c in _work_counts(d).items():
+            tot = counts.setdefault(key, [0, 0, 0])
+            for i in range(3):
+                tot[i] += c[i]
+    seen, tagged, romantic = (sum(c[i] for c in counts.values()) for i in range(3))
+    return PairPrior(counts, tagged / max(1, seen), romantic / max(1, tagged))
+
+
+def prior_rows(d: dict, prior: PairPrior) -> np.ndarray:
+    """The pair prior of each of a training work's pairs, the work's own tags
+    taken out (it was counted on this work too, and would carry the label)."""
+    by_id = {c["id"]: c for c in d["chars"]}
+    mine = _work_counts(d)
+    rows = [prior.row(k, tuple(mine.get(k, (0, 0, 0)))) for k in (pair_key(by_id[a], by_id[b]) for a, b in d["keys"])]
+    return np.array(rows, dtype=float).reshape(-1, len(PRIOR_FEATURES) - 1)
+
+
+def _fit_stacked(X: np.ndarray, prior: np.ndarray, y: np.ndarray) -> dict:
+    """The text model, then the stack on its logit and the prior."""
+    text = _fit(X, y)
+    z = np.array([_Logistic(text).logit(x) for x in X.tolist()])
+    return dict(text, stack=_fit(np.column_stack([z, prior]), y))
+
+
 def fit(data: list[dict]) -> dict:
-    X = np.vstack([d["X"] for d in data if len(d["keys"])])
+    prior = pair_prior(data)
+    with_keys = [d for d in data if len(d["keys"])]
+    X = np.vstack([d["X"] for d in with_keys])
+    Pr = np.vstack([prior_rows(d, prior) for d in with_keys])
     tagged = np.concatenate([d["tagged"] for d in data if len(d["keys"])]).astype(float)
     rom = [r for d in data for r in d["romantic"]]
     mask = np.array([r is not None for r in rom])
     yrom = np.array([bool(r) for r, m in zip(rom, mask) if m], dtype=float)
-    works = [d for d in data if d["not_gen"] is not None]
-    m_tagged, m_rom = _fit(X, tagged), _fit(X[mask], yrom)
+    works = [(d, prior_rows(d, prior)) for d in data if d["not_gen"] is not None]
+    m_tagged, m_rom = _fit_stacked(X, Pr, tagged), _fit_stacked(X[mask], Pr[mask], yrom)
     # The work model reads the pair models' verdict (in-fold: the pair
-    # models have 31 weights, too few to fit a work by heart).
-    lt, lr = _Logistic(m_tagged), _Logistic(m_rom)
-    Xw = np.array([with_pairs(d["work"], [(lt(x), lr(x)) for x in d["X"].tolist()]) for d in works], dtype=float)
+    # models have 36 weights, too few to fit a work by heart).
+    lt, lr = _Stacked(m_tagged), _Stacked(m_rom)
+    Xw = np.array([with_pairs(d["work"], [(lt(x, p), lr(x, p)) for x, p in zip(d["X"].tolist(), pr.tolist())])
+                   for d, pr in works], dtype=float)
+    works = [d for d, _ in works]
     yw = np.array([d["not_gen"] for d in works], dtype=float)
     return {
         "features": list(P.FEATURES),
+        "prior_features": list(PRIOR_FEATURES),
         "work_features": list(WORK_FEATURES),
         "tagged": m_tagged,
         "romantic": m_rom,
         "work": _fit_bag(Xw, yw, [d["bag"] for d in works]),
+        "prior": prior.to_json(),
     }
 
 
