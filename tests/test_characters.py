@@ -389,7 +389,8 @@ def _made_up_fandom():
     from ficdex.knowledge import Character, Fandom
 
     cast = [Character("lanternfall", "Orrin Vask", "Orrin Vask", "male", ["Orrin", "Vask"]),
-            Character("lanternfall", "Teodora Quill", "Teodora Quill", "female", ["Teodora", "Teo"])]
+            Character("lanternfall", "Teodora Quill", "Teodora Quill", "female", ["Teodora", "Teo"]),
+            Character("lanternfall", "Number Nine", "Number Nine", "male", ["Nine"], words=["Nine"])]
     return knowledge.KnowledgeBase([Fandom("lanternfall", "Lanternfall (TV)", [], [], ["Lanternfall"], cast, [], [])])
 
 
@@ -410,6 +411,11 @@ def test_a_story_written_in_lower_case_finds_its_fandoms_characters():
                                 source=Source("t.txt", "text")))
     once.inferred["entities"] = []
     assert run(once, kb).inferred["characters"] == []
+    # An alias that is a word counts where it is used as a name, twice or more.
+    nine = Analysis(build_story([RawChapter(None, [text + " nine frowned at them. nine minutes later nine was gone."])],
+                                source=Source("t.txt", "text")))
+    nine.inferred["entities"] = []
+    assert by_name(run(nine, kb))["Number Nine"]["aliases"] == {"nine": 2}
 
 
 def test_the_one_who_answers_to_a_name_in_dialogue_is_that_name():

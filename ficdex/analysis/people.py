@@ -349,9 +349,10 @@ def lower_case_names(kb: knowledge.KnowledgeBase, text: str, taken: list[tuple[i
     # Weighed as the names would be if capitalised ("t'challa" as "T'Challa").
     sightings = [(text[s:e].title(), s, e, x) for s, e, entries in found for x in entries]
     active = match.evident(match.collect(kb, sightings))
+    found += _word_names(kb, active, low, table)
     starts = [a for a, _ in taken]
     people = []
-    for s, e, entries in found:
+    for s, e, entries in sorted(found, key=lambda f: f[0]):
         if not any(x.fandom in active for x in entries):
             continue
         i = bisect.bisect_right(starts, s) - 1
@@ -359,3 +360,29 @@ def lower_case_names(kb: knowledge.KnowledgeBase, text: str, taken: list[tuple[i
             continue  # the tagger already has a name here
         people.append((s, e, text[s:e]))
     return sightings, people
+
+
+# What follows a word used as a name ("five frowned", "five was", "po's"):
+# a verb in the past, an adverb, a common auxiliary, a possessive.
+_NAME_USE = re.compile(r"(?:['’]s\b|\s+(?:\w+ed|\w+ly|was|is|had|has|could|would|said|says|did|didn['’]t|"
+                       r"wasn['’]t|needs|wants|looks|turns|just|never|always|only)\b)")
+_WORD_NAME_MIN = 2
+
+
+def _word_names(kb, active, low, table):
+    """Aliases of the story's fandoms the case-blind table leaves out, being
+    words or two letters ("five" for Number Five, "po"): taken where the
+    text uses them as a name, and only when it does so at least twice."""
+    words: dict[str, list] = {}
+    for key in active:
+        for c in kb.fandoms[key].characters:
+            for a in c.names:
+                w = a.casefold()
+                if w not in table and len(w) >= 2 and " " not in w and w.isalpha():
+                    words.setdefault(w, []).append(c)
+    if not words:
+        return []
+    rx = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")(?![\w-])")
+    hits = [m for m in rx.finditer(low) if _NAME_USE.match(low, m.end())]
+    counts = Counter(m.group() for m in hits)
+    return [(m.start(), m.end(), words[m.group()]) for m in hits if counts[m.group()] >= _WORD_NAME_MIN]

@@ -6,16 +6,18 @@ Spelling cannot join those; how the dialogue uses them can.  In a
 conversation the turns alternate, so the person one turn addresses by name
 ("Cecil, do listen") is, more often than not, the one who answers in the
 next turn ("…," said Mr. Vyse, or the one name of that turn's narration),
-and the one a turn is said by is the one the reply addresses.  Each such pairing of a speaker's name with a
-vocative in the neighbouring turn is a vote that the two names are one
-person; a name that speaks and is addressed in the *same* turn is someone
-else ('"Cecil," said Mr. Beebe' makes Cecil and Mr. Beebe two people).
+and the one a turn is said by is the one the reply addresses.  Each such
+pairing of a speaker's name with a vocative in the neighbouring turn is a
+vote that the two names are one person; a name that speaks and is
+addressed in the *same* turn is someone else ('"Cecil," said Mr. Beebe'
+makes Cecil and Mr. Beebe two people).
 
 A wrong join costs as much as a miss, so the votes must repeat
-(`MIN_VOTES`), be most of what either name's votes say, and nothing may
-speak against them: the two names in one turn or one sentence of the
-narration, different genders (by title, first name or the "he"/"she"
-after them), two different first names or surnames, or two different
+(`MIN_VOTES`), be most of the rarer name's votes, outweigh what speaks
+against them (the two names in one turn, in neighbouring turns' same
+slot, in one sentence of the narration), and nothing in the names may
+forbid it: different genders (by title, first name or the "he"/"she"
+after them), two different first names or surnames, two different
 knowledge-base entries.
 """
 
@@ -32,11 +34,14 @@ MIN_VOTES = 2
 # A bare word of no known kind ("Slackbridge", "Zizi", "Frenchman") may be
 # a surname, a nickname or a description of someone else: it needs more.
 MIN_VOTES_BARE = 5
+# Votes against per narration sentence naming both: strong, but not a veto
+# ("said the Jew" beside "Fagin" is a description of the man named).
 NARRATION = 3
 # Share of a name's slot votes the partner must hold (the rest are
 # three-way conversations, where the reply is not the addressee's).
 MIN_SHARE = 0.5
 
+# Not first names: "De Griers".
 _PARTICLES = {"de", "van", "von", "du", "la", "le", "del", "da", "di", "st"}
 _SPEECH = (r"(?:said|says|cried|replied|asked|answered|exclaimed|returned|added|continued|observed|rejoined|"
            r"whispered|shouted|called|remarked|murmured|repeated|interrupted|resumed|retorted|began|inquired|"
