@@ -472,3 +472,14 @@ def test_lower_case_words_after_a_name_are_cut_from_the_span():
     assert text[slice(*tidy(text, s, text.index(" manner") + 7))] == "Miss Quell"
     s = text.index("Lincoln")
     assert tidy(text, s, text.index(" was")) == (s, text.index(" was"))  # a capitalised word follows: one name
+
+
+def test_mr_surname_twice_beside_the_sons_first_name_is_another_man_however_often_named():
+    quiet = " The garden was long and quiet, and the bees were busy in it the whole afternoon."
+    text = ("Jasper Pell came home. Mr. Pell looked up at Jasper from his chair." + quiet
+            + "Later Mr. Pell spoke to Jasper again." + quiet
+            + "".join(" Mr. Pell read the paper." + quiet for _ in range(50)) + " Jasper slept.")
+    doc = run(tagged(text, dict.fromkeys(["Jasper Pell", "Mr. Pell", "Jasper"], "PER")))
+    chars = by_name(doc)
+    assert chars["Mr. Pell"]["aliases"] == {"Mr. Pell": 52}
+    assert chars["Jasper Pell"]["aliases"] == {"Jasper Pell": 1, "Jasper": 3}

@@ -133,11 +133,13 @@ def cluster(kb, people, active, text, quotes=()):
             # "Sir William" beside Sir William Lucas and William Collins:
             # the one known by the same title.
             # "Mr. Emerson" is not George Emerson when the two are named in
-            # one sentence ("'George!' cried Mr. Emerson"): his father.
+            # one sentence ("'George!' cried Mr. Emerson"): his father.  Twice
+            # is enough, however often "Mr. Emerson" is named elsewhere (a
+            # share of his mentions let a much-named father absorb the son).
             # (Not "Miss Hilbery" beside "Katharine": one woman, named by
             # her title in the same breath far more often than a father.)
             if n.honorific and n.honorific not in UNMARRIED and n.honorific != "lady" and len(n.key) == 1:
-                cands = [c for c in cands if _together(idx, c) < max(2, 0.05 * len(idx))]
+                cands = [c for c in cands if _together(idx, c) < 2]
             # "Captain Morstan" followed by "he" is not Mary Morstan.
             if cands and n.honorific and n.gender is None and len(n.key) == 1 and _his(idx):
                 cands = [c for c in cands if c.gender() != "female"]
