@@ -483,3 +483,11 @@ def test_mr_surname_twice_beside_the_sons_first_name_is_another_man_however_ofte
     chars = by_name(doc)
     assert chars["Mr. Pell"]["aliases"] == {"Mr. Pell": 52}
     assert chars["Jasper Pell"]["aliases"] == {"Jasper Pell": 1, "Jasper": 3}
+
+
+def test_master_is_the_boy_himself_and_dickensian_nicknames_join():
+    text = ("Charles Wren came in. Charley sat down next to Master Wren. Master Wren grinned at Charley. "
+            "Loo watched them; Louisa Wren always did.")
+    doc = run(tagged(text, dict.fromkeys(["Charles Wren", "Charley", "Master Wren", "Loo", "Louisa Wren"], "PER")))
+    chars = {frozenset(c["aliases"]): c for c in doc.inferred["characters"]}
+    assert set(chars) == {frozenset({"Charles Wren", "Charley", "Master Wren"}), frozenset({"Loo", "Louisa Wren"})}

@@ -138,7 +138,8 @@ def cluster(kb, people, active, text, quotes=()):
             # share of his mentions let a much-named father absorb the son).
             # (Not "Miss Hilbery" beside "Katharine": one woman, named by
             # her title in the same breath far more often than a father.)
-            if n.honorific and n.honorific not in UNMARRIED and n.honorific != "lady" and len(n.key) == 1:
+            # Nor "Master Bates" beside "Charley": "Master" is the boy himself.
+            if n.honorific and n.honorific not in UNMARRIED and n.honorific not in ("lady", "master") and len(n.key) == 1:
                 cands = [c for c in cands if _together(idx, c) < 2]
             # "Captain Morstan" followed by "he" is not Mary Morstan.
             if cands and n.honorific and n.gender is None and len(n.key) == 1 and _his(idx):

@@ -50,7 +50,7 @@ margaret: maggie meg peggy marge madge greta
 katherine: kate katie kathy kat kitty kit cat
 catherine: kate katie cathy kitty kit cat
 christopher: chris kit topher
-charles: charlie chuck chas
+charles: charlie charley chuck chas
 edward: ed eddie ted teddy ned
 henry: harry hank hal
 thomas: tom tommy
@@ -112,7 +112,7 @@ alfred: alfie fred
 douglas: doug
 kenneth: ken kenny
 lucas: luke
-oliver: ollie
+oliver: ollie nolly
 zachary: zach zack
 cassandra: cass cassie
 stephanie: steph
@@ -120,7 +120,7 @@ barbara: babs barb
 pamela: pam
 jacqueline: jackie
 christine: chris chrissy
-louisa: lou
+louisa: lou loo
 louis: lou
 mary: molly polly mae
 sarah: sally sadie
