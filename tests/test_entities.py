@@ -276,3 +276,102 @@ def test_train_cli_rejects_a_folder_that_is_not_litbank(tmp_path):
     assert result.exit_code == 1
     assert "not a LitBank folder" in " ".join(result.output.split())
     assert not (tmp_path / "model").exists()
+
+
+# --- the second pass: name types -------------------------------------------
+
+TYPES_TEXT = (
+    'Mr. Quenby came in from the fog. "Sit down, Quenby," said Marla.\n'
+    "Quenby said nothing. Quenby's hat was wet, and he put it by the Fog Lantern.\n"
+    "They walked to Ostrava at noon; the fog lay on Ostrava all day."
+)
+
+
+def _ent(text, name, label, nth=0):
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(name, i + 1)
+    return {"start": i, "end": i + len(name), "label": label, "text": name}
+
+
+def test_name_type_features_count_what_a_reader_counts():
+    from ficdex.analysis import nametypes as nt
+
+    raw = [_ent(TYPES_TEXT, "Ostrava", "GPE"), _ent(TYPES_TEXT, "Marla", "PER")]
+    toks, occ, feats = nt.features(TYPES_TEXT, raw)
+    f = {w: dict(zip(nt.FEATURES, v)) for w, v in feats.items()}
+    assert set(f) >= {"Quenby", "Marla", "Ostrava", "Fog", "Lantern"}
+    assert "Mr" not in f and "They" not in f  # titles and function words are no types
+    q = f["Quenby"]
+    assert len(occ["Quenby"]) == 4
+    assert q["titled"] == 0.25 and q["possessive"] == 0.25 and q["vocative"] == 0.25
+    assert q["speech_after"] == 0.25 and q["untagged"] == 1.0 and q["tag_per"] == 0.0
+    assert f["Marla"]["speech_before"] == 1.0 and f["Marla"]["tag_per"] == 1.0
+    assert f["Ostrava"]["tag_place"] == 0.5 and f["Ostrava"]["place_prep"] == 0.5  # "to", not "on"
+    assert f["Fog"]["lower"] > 0 and q["lower"] == 0
+    assert f["Fog"]["place_noun_after"] == 0 and f["Fog"]["in_sequence"] == 1.0
+
+
+def test_name_type_decisions_tag_drop_and_relabel():
+    from ficdex.analysis import nametypes as nt
+
+    raw = [_ent(TYPES_TEXT, "Ostrava", "GPE"), _ent(TYPES_TEXT, "Fog Lantern", "PER")]
+    spread = sorted(raw + [_ent(TYPES_TEXT, "Ostrava", "GPE", 1)], key=lambda e: e["start"])
+    probs = {"Quenby": 0.95, "Marla": 0.9, "Fog": 0.02, "Lantern": 0.05, "Ostrava": 0.9}
+    out = nt.apply(TYPES_TEXT, raw, spread, {"hi": 0.5, "lo": 0.1}, probs=probs)
+    per = [TYPES_TEXT[e["start"] : e["end"]] for e in out if e["label"] == "PER"]
+    assert all(TYPES_TEXT[e["start"] : e["end"]] == e["text"] for e in out)
+    # Every capitalised "Quenby" is a person, the title inside the span.
+    assert per.count("Mr. Quenby") == 1 and per.count("Quenby") == 3
+    assert "Marla" in per and "Fog Lantern" not in per and per.count("Ostrava") == 2
+    # Undecided (between lo and hi): nothing changes.
+    same = nt.apply(TYPES_TEXT, raw, spread, {"hi": 0.99, "lo": 0.01}, probs=probs)
+    assert same == spread
+    # A titled mention survives an unlikely name.
+    titled = [_ent(TYPES_TEXT, "Mr. Quenby", "PER")]
+    assert nt.apply(TYPES_TEXT, titled, titled, {"hi": 0.9, "lo": 0.5}, probs={"Quenby": 0.1}) == titled
+
+
+def test_logistic_fit_separates_and_is_deterministic():
+    from ficdex.analysis import nametypes as nt
+    from ficdex.train.nametypes import fit
+
+    width = len(nt.FEATURES)
+    x = [[float(i % 3 == j % 3) + 0.1 * j for j in range(width)] for i in range(60)]
+    y = [int(i % 3 == 0) for i in range(60)]
+    a, b = fit(x, y), fit(x, y)
+    assert a == b
+    model = {**a, "hi": 0.5, "lo": 0.5}
+    probs = nt.probabilities(model, {str(i): x[i] for i in range(6)})
+    assert all((probs[str(i)] > 0.5) == bool(y[i]) for i in range(6))
+
+
+def test_shipped_name_type_model_reads_a_story_like_a_reader():
+    from ficdex.analysis import nametypes as nt
+
+    model = nt.load()
+    if model is None:
+        pytest.skip("ficdex/models/ner/nametypes.json is absent")
+    text = (
+        '"Come in, Tabbert," said Mrs. Oakhollow. Tabbert smiled and sat down.\n'
+        "Fog lay over the yard. Tabbert's coat was wet through; the fog had followed him in.\n"
+        '"Tea?" asked Tabbert. Fog again, he thought, looking at the fog on the glass.\n'
+        "Mr. Tabbert drank his tea, and Tabbert said nothing more."
+    )
+    fog = [_ent(text, "Fog", "PER"), _ent(text, "Fog", "PER", 1)]
+    probs = nt.probabilities(model, nt.features(text, fog)[2])
+    # The tagger missed every "Tabbert" here; the pass still reads a person.
+    assert probs["Tabbert"] >= model["hi"] > model["lo"] > probs["Fog"]
+    out = nt.apply(text, fog, fog, model)
+    per = [e["text"] for e in out if e["label"] == "PER"]
+    assert "Fog" not in per and "Mr. Tabbert" in per and per.count("Tabbert") == 5
+
+
+def test_a_name_used_once_keeps_the_taggers_reading():
+    from ficdex.analysis import nametypes as nt
+
+    text = "Then Brannock came, and the fog with him. The fog stayed."
+    once = [_ent(text, "Brannock", "PER")]
+    model = {"hi": 0.9, "lo": 0.5}
+    assert nt.apply(text, once, once, model, probs={"Brannock": 0.3}) == once
+    assert nt.apply(text, once, once, model, probs={"Brannock": 0.05}) == []

@@ -48,9 +48,15 @@ def evaluate_litbank(
             "propagate": res["propagate"],
             "other": res["other"],
             "folds": [
-                {k: f[k] for k in ("fold", "precision", "recall", "f1", "documents", "train_seconds", "held_out")}
+                {
+                    k: f[k]
+                    for k in ("fold", "precision", "recall", "f1", "tagger_f1", "documents", "train_seconds", "held_out")
+                    if k in f
+                }
                 for f in folds
             ],
+            # The tagger and propagation alone, before the second pass.
+            "tagger": res.get("tagger"),
             "seconds": res["seconds"],
         }
 
@@ -101,25 +107,22 @@ def print_litbank(result: dict, console=None) -> None:
     if result.get("folds"):
         title += f", {len(result['folds'])}-fold cross-validation"
     table = Table(title=title)
-    for col in ("", "precision", "recall", "F1", "documents"):
+    tagger = result.get("tagger")
+    cols = ["", "precision", "recall", "F1"] + (["tagger alone F1"] if tagger else []) + ["documents"]
+    for col in cols:
         table.add_column(col, justify="right" if col else "left")
     for f in result.get("folds") or []:
-        table.add_row(
-            f"fold {f['fold']}",
-            f"{f['precision']:.3f}",
-            f"{f['recall']:.3f}",
-            f"{f['f1']:.3f}",
-            str(f["documents"]),
-        )
-    table.add_row(
-        "micro" if result.get("folds") else "all",
-        f"{result['precision']:.3f}",
-        f"{result['recall']:.3f}",
-        f"{result['f1']:.3f}",
-        str(result["documents"]),
-        style="bold",
-    )
+        row = [f"fold {f['fold']}", f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}"]
+        table.add_row(*row, *([f"{f['tagger_f1']:.3f}"] if tagger else []), str(f["documents"]))
+    row = ["micro" if result.get("folds") else "all", f"{result['precision']:.3f}", f"{result['recall']:.3f}"]
+    row.append(f"{result['f1']:.3f}")
+    table.add_row(*row, *([f"{tagger['f1']:.3f}"] if tagger else []), str(result["documents"]), style="bold")
     console.print(table)
+    if tagger:
+        console.print(
+            f"tagger alone (before the name-type pass): P {tagger['precision']:.3f} "
+            f"R {tagger['recall']:.3f} F1 {tagger['f1']:.3f}"
+        )
     labels = result.get("labels")
     if labels:
         lt = Table(title="every proper-name label (span and label), for information")

@@ -162,10 +162,14 @@ def folds(names: list[str], k: int) -> list[list[str]]:
     return [ordered[i::k] for i in range(k)]
 
 
-def score(nlp, docs: list[LitDoc]) -> dict:
+def score(nlp, docs: list[LitDoc], *, raw_out: dict | None = None, second_pass: bool | None = None) -> dict:
     """Counts and P/R/F1: `person` on proper-name PER mentions (exact
-    span), `labels` per label on every proper-name mention (span + label)."""
-    from ..analysis.entities import PROPAGATE, propagate, tag
+    span), `labels` per label on every proper-name mention (span + label).
+    `raw_out`, if given, receives each document's tagger output before
+    propagation (the second pass, `ficdex.train.nametypes`, learns on it);
+    `second_pass` False scores without that pass (as cross-validation must:
+    the shipped pass was trained on every document)."""
+    from ..analysis.entities import PROPAGATE, finish, tag
 
     person = Counter()
     other = Counter()  # the same, with the name propagation the stage does not use
@@ -175,7 +179,9 @@ def score(nlp, docs: list[LitDoc]) -> dict:
     for lit in docs:
         words += lit.words
         raw = tag(nlp, lit.text, propagate_names=False)
-        spread = propagate(lit.text, raw)
+        if raw_out is not None:
+            raw_out[lit.name] = raw
+        spread = finish(lit.text, raw, second_pass=second_pass)
         ents, alt = (spread, raw) if PROPAGATE else (raw, spread)
         gold_per = gold_person_names(lit)
         _count(person, {(e["start"], e["end"]) for e in ents if e["label"] == "PER"}, gold_per)
@@ -218,9 +224,19 @@ def cross_validate(
     overrides: dict | None = None,
     vectors: str | Path | None = None,
     progress=None,
+    raw_out: dict | None = None,
 ) -> dict:
     """k-fold cross-validation by document.  Returns per-fold scores and
-    micro averages (counts summed over folds) for PER names and each label."""
+    micro averages (counts summed over folds) for PER names and each label.
+    `raw_out` receives every document's held-out tagger output (see `score`).
+
+    Folds are scored without the second pass; then, if it ships, it is
+    itself cross-validated over the same folds on those held-out tags
+    (`nametypes.cross_validate`), and its figures become the headline P/R/F1
+    (the tagger's own stay under "tagger")."""
+    from ..analysis.entities import SECOND_PASS
+
+    raw_out = {} if raw_out is None else raw_out
     lit = read_litbank(litbank_dir)
     by_name = {d.name: d for d in lit}
     result: dict = {"k": k, "folds": []}
@@ -235,7 +251,7 @@ def cross_validate(
         nlp = train_ner(
             litbank_dir, None, docs=train_docs, seed=seed, epochs=epochs, overrides=overrides, vectors=vectors
         )
-        s = score(nlp, [by_name[n] for n in held])
+        s = score(nlp, [by_name[n] for n in held], raw_out=raw_out, second_pass=False)
         s["fold"] = i
         s["train_seconds"] = round(time.perf_counter() - t1, 1)
         s["held_out"] = held
@@ -251,6 +267,16 @@ def cross_validate(
     result["other"] = _prf(other)
     result["labels"] = {lab: _prf(c) for lab, c in labels.items()}
     result["documents"] = len(lit)
+    if SECOND_PASS:
+        from . import nametypes
+
+        second = nametypes.cross_validate(nametypes.prepare_docs(lit, raw_out), k)
+        result["tagger"] = {x: result[x] for x in ("precision", "recall", "f1", "tp", "fp", "fn")}
+        result["second_pass"] = second
+        result.update(second["after"])
+        for f, g in zip(result["folds"], second["folds"]):
+            f["tagger_f1"] = f["f1"]
+            f.update({x: g["after"][x] for x in ("precision", "recall", "f1")})
     result["seconds"] = round(time.perf_counter() - t0, 1)
     return result
 
@@ -259,10 +285,14 @@ def fold_summary(result: dict) -> str:
     """One line per fold and a micro line, for logs and the CLI."""
     lines = [
         f"fold {f['fold']}: P {f['precision']:.3f} R {f['recall']:.3f} F1 {f['f1']:.3f} "
-        f"({f['train_seconds']}s)"
+        + (f"(tagger alone {f['tagger_f1']:.3f}) " if "tagger_f1" in f else "")
+        + f"({f['train_seconds']}s)"
         for f in result["folds"]
     ]
     lines.append(f"micro: P {result['precision']:.3f} R {result['recall']:.3f} F1 {result['f1']:.3f}")
+    if "tagger" in result:
+        t = result["tagger"]
+        lines.append(f"tagger alone: P {t['precision']:.3f} R {t['recall']:.3f} F1 {t['f1']:.3f}")
     return "\n".join(lines)
 
 
