@@ -491,3 +491,10 @@ def test_master_is_the_boy_himself_and_dickensian_nicknames_join():
     doc = run(tagged(text, dict.fromkeys(["Charles Wren", "Charley", "Master Wren", "Loo", "Louisa Wren"], "PER")))
     chars = {frozenset(c["aliases"]): c for c in doc.inferred["characters"]}
     assert set(chars) == {frozenset({"Charles Wren", "Charley", "Master Wren"}), frozenset({"Loo", "Louisa Wren"})}
+
+
+def test_master_with_the_formal_first_name_is_the_boy_of_the_nickname():
+    doc = run(tagged("Charley Wren ran. Master Charles Wren, the letter said. Charley laughed.",
+                     dict.fromkeys(["Charley Wren", "Master Charles Wren", "Charley"], "PER")))
+    assert [c["aliases"] for c in doc.inferred["characters"]] == [
+        {"Charley": 1, "Charley Wren": 1, "Master Charles Wren": 1}]

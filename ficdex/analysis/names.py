@@ -346,7 +346,7 @@ class Cluster:
             # William Sikes" is Bill Sikes).
             # "Sir Thomas Bertram" is no Tom Bertram: only surname titles.
             exact = (v in self.titled or n.honorific is not None) and (
-                len(key) == 1 or n.honorific not in SURNAME_HONORIFICS)
+                len(key) == 1 or n.honorific not in SURNAME_HONORIFICS | {"master"})  # "Master Charles Bates" is Charley
             # "Mr. Poirot" is "Monsieur Poirot": the same one word after
             # titles of compatible gender.
             if n.gender and v == key and v in self.titled and self.honor_gender[n.gender] == sum(self.honor_gender.values()):
