@@ -7,6 +7,8 @@ same pipeline output.
     python benchmarks/relationships_bench.py --limit 200
     git show e33ee62:ficdex/analysis/relationships.py > /tmp/old.py
     python benchmarks/relationships_bench.py --reference /tmp/old.py
+    git show eafd762:ficdex/models/relationships/pairs.json > /tmp/old.json
+    python benchmarks/relationships_bench.py --reference OLD.py --reference-model /tmp/old.json
 
 The pipeline up to the relationships stage runs once per work; both stages
 then read the same characters, mentions and quotes, so a difference is the
@@ -35,18 +37,20 @@ from ficdex.train.relationships import analyse  # noqa: E402
 GOLD = ROOT.parent / "shared" / "data" / "ao3-dev" / "gold.jsonl"
 
 
-def _load_reference(path: str):
+def _load_reference(path: str, model: str | None = None):
     """A relationships.py from another commit, imported under its own name
     with its relative imports pointed at the installed package."""
-    src = Path(path).read_text(encoding="utf-8").replace("from .", "from ficdex.analysis.")
-    src = src.replace("from ficdex.analysis..", "from ficdex.")
+    src = Path(path).read_text(encoding="utf-8").replace("from .. import", "from ficdex import")
+    src = src.replace("from ..", "from ficdex.").replace("from . import", "from ficdex.analysis import")
+    src = src.replace("from .", "from ficdex.analysis.")
     spec = importlib.util.spec_from_loader("relationships_reference", loader=None)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod  # dataclasses look their module up here
     saved = dict(__import__("ficdex.analysis.pipeline", fromlist=["REGISTRY"]).REGISTRY)
     exec(compile(src, path, "exec"), mod.__dict__)
     __import__("ficdex.analysis.pipeline", fromlist=["REGISTRY"]).REGISTRY.update(saved)
-    return mod.Relationships()
+    # an older stage reads the weights of its own commit (the features change with the code)
+    return mod.Relationships(mod.RelationshipModel.load(model)) if model else mod.Relationships()
 
 
 def score(stage, works, docs) -> dict:
@@ -79,12 +83,13 @@ def main() -> int:
     ap.add_argument("--gold", default=str(GOLD))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--reference", help="another relationships.py to score beside the shipped one")
+    ap.add_argument("--reference-model", help="the pairs.json that relationships.py was trained with")
     args = ap.parse_args()
     works = load_gold(args.gold, args.limit or None)
     docs = analyse(works, args.gold)
     stages = {"shipped": Relationships()}
     if args.reference:
-        stages["reference"] = _load_reference(args.reference)
+        stages["reference"] = _load_reference(args.reference, args.reference_model)
     results = {k: score(s, works, docs) for k, s in stages.items()}
     print(f"{len(works)} works")
     for key in results["shipped"]:
