@@ -2,12 +2,14 @@
 
     python -m ficdex.train.content ../shared/data/ao3-dev/gold.jsonl --out ficdex/models/content
 
-Only each work's story `text` is read as input; the author's rating is the
-label and their warnings/freeforms are used only for scoring.  "Not Rated"
-works have no label and are left out of rating training and scoring.
+Only each work's story `text` is read as input (through the pipeline's own
+stages up to fandoms, for the fandom prior); the author's rating is the label
+and their warnings/freeforms are used only for scoring.  "Not Rated" works
+have no label and are left out of rating training and scoring.
 
 The model is three L2-regularised logistic regressions ("at least Teen",
-"at least Mature", "at least Explicit") over ~37 interpretable features.  With
+"at least Mature", "at least Explicit") over 40 lexicon features and the 3
+columns of the fandom prior (fitted inside each training fold).  With
 56 Explicit and 74 Mature works, anything bigger would learn the dev set.
 Decision thresholds are chosen on out-of-fold probabilities *inside* the
 training data, trading exact accuracy for the recall a reader needs (missing
