@@ -99,16 +99,19 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
     # 3: the learned ranker weighs all of the above for every speech quote
     # (a second pass sees the first pass's answers as the neighbouring turns')
     weights = load_model() if model is True else model
+    # the quote's context features feed only a hidden layer (and training):
+    # a linear model's weights for them are zero, and they are the dearest
+    context = collect is not None or any("v" in (weights.get(k) or {}) for k in ("weights", "weights2")) if weights else True
     if not weights and collect is not None:
-        collect.extend(quote_features(sv, quotes, out, convs, paragraphs))
+        collect.extend(quote_features(sv, quotes, out, convs, paragraphs, context))
     elif weights:
-        rerank(quote_features(sv, quotes, out, convs, paragraphs), out, weights)
+        rerank(quote_features(sv, quotes, out, convs, paragraphs, context), out, weights)
         if collect is not None or weights.get("weights2"):
             for conv in convs:
                 for t in conv:
                     r = next((out[i] for i in t.quotes if out[i]["speaker"]), None)
                     t.speaker, t.rule, t.p = (r["speaker"], r["rule"], r.get("_p")) if r else (None, None, None)
-            feats = quote_features(sv, quotes, out, convs, paragraphs)
+            feats = quote_features(sv, quotes, out, convs, paragraphs, context)
             if collect is not None:
                 collect.extend(feats)
             else:

@@ -56,7 +56,7 @@ def _rule_key(rec: dict) -> str | None:
     return rule
 
 
-def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[str], list[dict]]]:
+def quote_features(sv, quotes, out, convs, paragraphs, context=True) -> list[tuple[int, list[str], list[dict]]]:
     """(quote index, candidate ids, one feature dict per candidate) for every
     speech quote that has at least one candidate."""
     turn_of: dict[int, tuple[list, int]] = {}
@@ -274,7 +274,8 @@ def quote_features(sv, quotes, out, convs, paragraphs) -> list[tuple[int, list[s
                 f["conv_opening"] = 1.0
             if c == addr_prev:
                 f["addr_prev"] = 1.0
-            f.update(ctx)
+            if context:
+                f.update(ctx)
             f["log_said"] = math.log(said.get(c, 0.5) / n_said) / 10
             f["log_freq"] = math.log(freq.get(c, 0.5) / total) / 10
             rows.append(f)
