@@ -108,7 +108,7 @@ def lower_case_story(text: str) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _lower_aliases(kb: knowledge.KnowledgeBase):
+def lower_aliases(kb: knowledge.KnowledgeBase):
     """Lower-cased character aliases of three letters or more that are not
     English words, one alternation, and the entries bearing each."""
     table: dict[str, list] = {}
@@ -127,7 +127,7 @@ def _lower_aliases(kb: knowledge.KnowledgeBase):
 def lower_case_hits(kb: knowledge.KnowledgeBase, text: str) -> list[match.Hit]:
     """KB characters named in a story written in lower case, which the
     tagger (reading capitals) finds no names in."""
-    rx, table = _lower_aliases(kb)
+    rx, table = lower_aliases(kb)
     low = text.lower()
     if rx is None or len(low) != len(text):
         return []

@@ -23,7 +23,7 @@ from collections import Counter
 
 from .. import knowledge
 from ..knowledge import match
-from .fandoms import _lower_aliases, lower_case_story
+from .fandoms import lower_aliases, lower_case_story
 from .names import HONORIFICS, parse
 
 _LOCATIVE = re.compile(r"\b(?:in|into|near|towards?|through|across|via|outside|inside|within|reach|reached)\s+$",
@@ -341,7 +341,7 @@ def lower_case_names(kb: knowledge.KnowledgeBase, text: str, taken: list[tuple[i
     story written with capitals."""
     if not lower_case_story(text):
         return [], []
-    rx, table = _lower_aliases(kb)
+    rx, table = lower_aliases(kb)
     low = text.lower()
     if rx is None or len(low) != len(text):  # offsets must stay those of the text
         return [], []

@@ -103,3 +103,17 @@ def relationships(
 
     argv = [str(gold), "--out", str(out)] + (["--eval"] if eval_only else []) + (["--limit", str(limit)] if limit else [])
     raise typer.Exit(train_relationships(argv))
+
+
+@app.command("nametypes")
+def nametypes(
+    litbank_dir: Path = typer.Argument(..., help="LitBank folder (entities/tsv, coref/tsv)"),
+    cache: Path = typer.Option(..., "--cache", help="held-out tags JSON (computed by a tagger CV if absent)"),
+    out: Path = typer.Option(None, "--out", help="write the model here (ficdex/models/ner/nametypes.json)"),
+    cv: int = typer.Option(5, "--cv", help="report k-fold CV over the tagger's folds (0: skip)"),
+) -> None:
+    """Train the tagger's second pass (name types) on its held-out tags."""
+    from .nametypes import main as train_nametypes
+
+    argv = [str(litbank_dir), "--cache", str(cache), "--cv", str(cv)] + (["--out", str(out)] if out else [])
+    raise typer.Exit(train_nametypes(argv))
