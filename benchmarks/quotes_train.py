@@ -29,7 +29,7 @@ import numpy as np
 
 from ficdex.analysis.dialogue import attribute
 from ficdex.analysis.quotes import detect_quotes
-from ficdex.analysis.speaker_mlp import fit, to_spec
+from ficdex.analysis.speaker_mlp import feature_matrix, fit, to_spec
 from ficdex.analysis.speaker_model import MODEL_PATH
 from ficdex.eval.align import OffsetMap
 from ficdex.eval.ao3 import story_from_text
@@ -141,28 +141,19 @@ class Book:
 
 def matrices(books: list[Book], vocab: list[str], attr: str = "feats"):
     """Stacked candidate rows, their quote group, and the gold candidate per group."""
-    index = {k: n for n, k in enumerate(vocab)}
-    ri, ci, vals, groups, gold = [], [], [], [], []
-    g = n_rows = 0
+    rows, groups, gold = [], [], []
+    g = 0
     for b in books:
         for i, cands, feats in getattr(b, attr):
             spk = b.labels.get(i)
             pos = [k for k, c in enumerate(cands) if spk is not None and b.cmap.get(c) == spk]
             if not pos:
                 continue
-            for f in feats:
-                for k, v in f.items():
-                    j = index.get(k)
-                    if j is not None:
-                        ri.append(n_rows)
-                        ci.append(j)
-                        vals.append(v)
-                groups.append(g)
-                n_rows += 1
-            gold.append(n_rows - len(feats) + pos[0])
+            gold.append(len(rows) + pos[0])
+            rows.extend(feats)
+            groups.extend([g] * len(feats))
             g += 1
-    X = np.zeros((n_rows, len(vocab)))
-    X[ri, ci] = vals
+    X = feature_matrix(rows, {k: n for n, k in enumerate(vocab)}, len(vocab))
     return X, np.array(groups), np.array(gold)
 
 

@@ -29,6 +29,23 @@ from __future__ import annotations
 import numpy as np
 
 
+def feature_matrix(rows: list[dict], index: dict[str, int], width: int) -> np.ndarray:
+    """Feature dicts to a dense matrix over `index`'s columns; features it
+    does not know are dropped (the trainer and the scorer share this)."""
+    r_idx, c_idx, vals = [], [], []
+    for r, f in enumerate(rows):
+        for k, val in f.items():
+            j = index.get(k)
+            if j is not None:
+                r_idx.append(r)
+                c_idx.append(j)
+                vals.append(val)
+    X = np.zeros((len(rows), width))
+    if vals:
+        X[r_idx, c_idx] = vals
+    return X
+
+
 class Scorer:
     """One scoring function from the model JSON: either a plain dict of
     linear weights (the older format) or {"vocab", "w", "W", "b", "v"}."""
@@ -48,19 +65,7 @@ class Scorer:
 
     def matrix(self, rows: list[dict]) -> np.ndarray:
         """Feature dicts to a dense matrix (unknown features are dropped)."""
-        r_idx, c_idx, vals = [], [], []
-        index = self.index
-        for r, f in enumerate(rows):
-            for k, val in f.items():
-                j = index.get(k)
-                if j is not None:
-                    r_idx.append(r)
-                    c_idx.append(j)
-                    vals.append(val)
-        X = np.zeros((len(rows), len(self.vocab)))
-        if vals:
-            X[r_idx, c_idx] = vals
-        return X
+        return feature_matrix(rows, self.index, len(self.vocab))
 
     def scores(self, rows: list[dict]) -> np.ndarray:
         if not rows:
