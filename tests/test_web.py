@@ -359,3 +359,14 @@ def test_web_openapi_documents_the_json_api(client):
     for p in ("/works.json", "/works/{work_id}.json", "/works/{work_id}/tags", "/upload",
               "/works/{work_id}/chapters/{n}.json", "/opds/works"):
         assert p in paths, p
+
+
+def test_evidence_without_a_passage_shows_its_reason_and_no_empty_quote():
+    # the rating's fandom note and the category's reasoning carry a `why`
+    # but no excerpt: the page shows the reason, not an empty blockquote
+    from ficdex.web.render import env
+
+    item = {"evidence": [{"why": "a made-up reason"}, {"excerpt": "A made-up passage.", "why": "kissing"}]}
+    html = env.get_template("_evidence.html").render(i=item)
+    assert html.count("<blockquote") == 1
+    assert "a made-up reason" in html and "A made-up passage." in html
