@@ -78,35 +78,24 @@ def prepare_docs(lit: list[LitDoc], raw: dict[str, list[dict]]) -> list[Prepared
 
 
 def fit(x, y, l2: float = L2) -> dict:
-    """L2-regularised logistic regression by Newton's method (a few hundred
-    to a few thousand rows, twenty features: exact and deterministic)."""
+    """L2-regularised logistic regression on standardised features (the
+    rating model's Newton fit: exact and deterministic at this size)."""
     import numpy as np
 
     from ..analysis.nametypes import FEATURES
+    from .linear import fit_logistic
 
     x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
     mean = x.mean(0)
     scale = x.std(0)
     scale[scale == 0] = 1.0
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    w = np.zeros(z.shape[1])
-    reg = np.full(z.shape[1], l2)
-    reg[-1] = 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-z @ w))
-        g = z.T @ (p - y) + reg * w
-        h = (z * (p * (1 - p))[:, None]).T @ z + np.diag(reg + 1e-9)
-        step = np.linalg.solve(h, g)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
+    w, bias = fit_logistic((x - mean) / scale, np.asarray(y, dtype="float64"), l2)
     return {
         "features": list(FEATURES),
         "mean": mean.tolist(),
         "scale": scale.tolist(),
-        "weights": w[:-1].tolist(),
-        "bias": float(w[-1]),
+        "weights": w.tolist(),
+        "bias": bias,
     }
 
 
