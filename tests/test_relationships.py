@@ -162,6 +162,18 @@ def test_a_quoted_nickname_in_a_tag_is_a_name_of_its_own():
     assert names.name_forms("Meg Murry | Meg O'Keefe") == {"meg murry", "meg okeefe"}
 
 
+def test_a_ship_written_with_x_is_a_romantic_pairing():
+    """Authors' own tags write "Ada x Reader" for AO3's "Ada/Reader"."""
+    from ficdex.eval import names
+
+    assert names.pairings_match("Ada Vell x reader", "Ada Vell/Reader")
+    assert names.pairings_match("bo X ada", "Ada Vell/Bo Rint")
+    assert not names.pairings_match("Ada Vell x Bo Rint", "Ada Vell & Bo Rint")
+    # a name ending in a capital X stays one name, and splits once from its partner
+    assert names.split_pairing("Malcolm X")[0] == ""
+    assert names.split_pairing("Professor X x Reader")[1][1] == {"reader", "you"}
+
+
 # --- who "I" is, and the reader of a reader-insert ------------------------------
 def _characters(text, names, kb=None):
     """The characters stage on `text`, whose entities are every occurrence of `names`."""

@@ -115,12 +115,25 @@ def names_match(a: set[str], b: set[str]) -> bool:
     return any(forms_match(x, y) for x in a for y in b)
 
 
+# Fandom shorthand for a ship, "Howl x Reader": authors who write their own
+# relationship tag use it where AO3's canonical tags have "/".  A lower-case
+# "x" first, so "Professor X x Reader" splits once, between the two.
+_SHIP_X = [re.compile(r"\s+x\s+"), re.compile(r"\s+[X\u00d7]\s+")]
+
+
 def split_pairing(tag: str) -> tuple[str, list[set[str]]]:
     """A relationship tag as (separator, member name forms).  "/" (romantic)
-    and "&" (platonic) are kept apart: "A/B" and "A & B" are different tags."""
+    and "&" (platonic) are kept apart: "A/B" and "A & B" are different tags;
+    "A x B" is the fandom's way of writing "A/B"."""
     tag = strip_parens(tag)
     sep = "/" if "/" in tag else "&" if "&" in tag else ""
     members = [m for m in (tag.split(sep) if sep else [tag]) if m.strip()]
+    if not sep:
+        for x in _SHIP_X:
+            parts = [m for m in x.split(tag) if m.strip()]
+            if len(parts) >= 2:
+                sep, members = "/", parts
+                break
     return sep, [name_forms(m) for m in members]
 
 
