@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from ficdex.analysis import lexicon
-from ficdex.analysis.content import RATINGS, ContentStage, RatingModel, explicit_backed, features, signals
+from ficdex.analysis.content import RATINGS, ContentStage, features, signals
+from ficdex.analysis.rating import RatingModel, explicit_backed
 from ficdex.analysis.pipeline import Analysis, Pipeline
 from ficdex.errors import PipelineError
 from ficdex.ingest import read

@@ -253,7 +253,8 @@ def cross_validated_ratings(works: list[dict], stories: list[Story], k: int,
     without it (k folds, stratified; see train.content.stage_ratings_cv).
     `fandoms`: the pipeline's fandoms per work, when the shipped model reads
     them (its fandom prior is then refitted in every fold too)."""
-    from ..analysis.content import RatingModel, signals, story_paragraphs
+    from ..analysis.content import signals, story_paragraphs
+    from ..analysis.rating import RatingModel
     from ..train.content import stage_ratings_cv
 
     sigs = [signals(s.text, story_paragraphs(s)) for s in stories]

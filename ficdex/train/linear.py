@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..analysis.content import FANDOM_FEATURES, RATINGS, bag, explicit_backed, fandom_features, features, floor_level, signals
+from ..analysis.content import RATINGS, features, signals
+from ..analysis.rating import FANDOM_FEATURES, bag, explicit_backed, fandom_features, floor_level
 
 FOLDS = 5
 SEED = 20240605
