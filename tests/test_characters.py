@@ -498,3 +498,34 @@ def test_master_with_the_formal_first_name_is_the_boy_of_the_nickname():
                      dict.fromkeys(["Charley Wren", "Master Charles Wren", "Charley"], "PER")))
     assert [c["aliases"] for c in doc.inferred["characters"]] == [
         {"Charley": 1, "Charley Wren": 1, "Master Charles Wren": 1}]
+
+
+def test_two_names_joined_by_and_in_one_span_are_two_people():
+    text = "Wenna Corlett and Tamsin Corlett came in. Wenna sat; Tamsin laughed. Later Wenna and Tamsin walked out."
+    doc = run(tagged(text, dict.fromkeys(["Wenna Corlett and Tamsin Corlett", "Wenna and Tamsin", "Wenna", "Tamsin"],
+                                         "PER")))
+    chars = by_name(doc)
+    assert chars["Wenna Corlett"]["aliases"] == {"Wenna": 2, "Wenna Corlett": 1}
+    assert chars["Tamsin Corlett"]["aliases"] == {"Tamsin": 2, "Tamsin Corlett": 1}
+
+
+SISTERS = ("Judith Trevail and Rose Trevail and Nessa Trevail came in. Judith sat; Rose laughed and Nessa ran. "
+           "{rose} smiled. {nessa} danced. Miss Trevail poured the tea. Judith smiled. Miss Trevail sighed. "
+           "Rose and Nessa went out.")
+SISTER_NAMES = ["Judith Trevail", "Rose Trevail", "Nessa Trevail", "Judith", "Rose", "Nessa", "Miss Trevail",
+                "Miss Rose", "Miss Nessa Trevail", "Miss Judith"]
+
+
+def test_miss_surname_among_sisters_is_the_one_never_miss_firstname():
+    # "Miss Rose", "Miss Nessa Trevail" are the younger ones: Miss Trevail is Judith.
+    doc = run(tagged(SISTERS.format(rose="Miss Rose", nessa="Miss Nessa Trevail"), dict.fromkeys(SISTER_NAMES, "PER")))
+    chars = by_name(doc)
+    assert chars["Judith Trevail"]["aliases"]["Miss Trevail"] == 2
+    assert "Miss Trevail" not in chars["Rose Trevail"]["aliases"]
+
+
+def test_miss_surname_among_sisters_all_called_miss_firstname_is_nobody_s():
+    doc = run(tagged(SISTERS.format(rose="Miss Rose", nessa="Miss Judith") + " Miss Nessa Trevail ran.",
+                     dict.fromkeys(SISTER_NAMES, "PER")))
+    chars = by_name(doc)
+    assert chars["Miss Trevail"]["aliases"] == {"Miss Trevail": 2}

@@ -27,6 +27,7 @@ _ALIAS_CUE = re.compile(
 _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
 
 NEAR = 100
+SISTERS = 2
 # "Archer looked at her": an object pronoun after a name is mostly someone
 # else; "he"/"she" mostly the one named.
 _SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
@@ -144,6 +145,8 @@ def cluster(kb, people, active, text, quotes=()):
             # "Captain Morstan" followed by "he" is not Mary Morstan.
             if cands and n.honorific and n.gender is None and len(n.key) == 1 and _his(idx):
                 cands = [c for c in cands if c.gender() != "female"]
+            if n.honorific in UNMARRIED and len(n.key) == 1 and cands:
+                cands = _eldest(n.key[0], clusters, forms, cands)
             same = [c for c in cands if n.honorific and c.honorifics[n.honorific]]
             if len(cands) > 1 and len(same) == 1:
                 cands = same
@@ -211,6 +214,28 @@ def cluster(kb, people, active, text, quotes=()):
         if c.first is None or people[i][0] < c.first:
             c.first = people[i][0]
     return clusters, mention_cluster
+
+
+def _eldest(surname, clusters, forms, cands):
+    """"Miss Bennet" among the Bennet sisters is the eldest, the one never
+    called "Miss" + her first name ("Miss Lydia", "Miss Elizabeth Bennet"
+    are the younger ones).  With no such one, nobody's: a character of its own."""
+    sisters: dict[int, tuple] = {}
+    for c in {id(_find(c)): _find(c) for c in clusters}.values():
+        if c.gender() == "female" and not any(c.honorifics[h] for h in MARRIED):
+            firsts = {v[0] for v in c.variants if len(v) == 2 and v[-1] == surname}
+            if firsts:
+                sisters[id(c)] = (c, firsts)
+    if len(sisters) < SISTERS:
+        return cands
+    eldest = [c for c, firsts in sisters.values()
+              if not any(forms.get((h, k)) for h in UNMARRIED for f in firsts for k in ((f,), (f, surname)))]
+    if len(eldest) != 1:
+        return []
+    # One "Annie Miller" twice beside "Daisy" is her formal name, not an
+    # elder sister: the eldest goes by her first name as well.
+    bare = sum(len(forms.get((None, (f,)), ())) for f in sisters[id(eldest[0])][1])
+    return eldest if 2 * bare >= len(forms.get(("miss", (surname,)), ())) else cands
 
 
 def join_cues(text, people, mention_cluster):

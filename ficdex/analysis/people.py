@@ -98,7 +98,7 @@ _PLACE_WORDS = set("street square road hall park house court abbey lodge place a
 
 def split_names(text: str, entities: list[dict]) -> list[dict]:
     """Person spans holding two names or a place: "Mr. Hastings Miss Howard"
-    is two people; "Bounderby Hall" and "Barton Park" are places, and
+    and "Jane and Kitty" are two people; "Bounderby Hall" and "Barton Park" are places, and
     "Mill Street Archer" is Archer.  (Not "Jenny Hall", "Lois Lane": a
     first name before the word makes it a surname.)"""
     from .names import FIRST_NAME_GENDER, NICKNAMES
@@ -110,12 +110,22 @@ def split_names(text: str, entities: list[dict]) -> list[dict]:
             out.append(e)
             continue
         words = [t.group().rstrip(".,").casefold() for t in toks]
+        s = e["start"]
         cut = next((k for k in range(1, len(toks) - 1) if words[k] in _INNER_TITLES
                     and toks[k - 1].group()[:1].isupper() and toks[k + 1].group()[:1].isupper()), None)
+        # "Jane and Kitty" is two people (and one span would join them).
+        conj = next((k for k in range(1, len(toks) - 1) if words[k] in ("and", "or", "&")
+                     and toks[k - 1].group()[:1].isupper() and toks[k + 1].group()[:1].isupper()), None)
+        if conj is not None:
+            for a, b in ((0, conj - 1), (conj + 1, len(toks) - 1)):
+                if words[a] in _INNER_TITLES and a == b:
+                    continue
+                start, end = s + toks[a].start(), s + toks[b].end()
+                out.append({**e, "start": start, "end": end, "text": text[start:end]})
+            continue
         place = None
         if words[0] not in HONORIFICS and words[0] not in FIRST_NAME_GENDER and words[0] not in NICKNAMES:
             place = next((k for k in range(len(toks) - 1, 0, -1) if words[k] in _PLACE_WORDS), None)
-        s = e["start"]
         if cut is not None:
             for a, b in ((0, cut - 1), (cut, len(toks) - 1)):
                 start, end = s + toks[a].start(), s + toks[b].end()
