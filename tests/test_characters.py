@@ -529,3 +529,18 @@ def test_miss_surname_among_sisters_all_called_miss_firstname_is_nobody_s():
                      dict.fromkeys(SISTER_NAMES, "PER")))
     chars = by_name(doc)
     assert chars["Miss Trevail"]["aliases"] == {"Miss Trevail": 2}
+
+
+def test_mr_surname_beside_brothers_is_the_one_named_far_most():
+    many = " ".join(["Edmund Corlett smiled. Edmund sat."] * 4)
+    # (far from either first name: a "Mr." beside a son's first name is the father)
+    filler = " The rain went on over the moor and the wind came in from the grey sea all night." * 2
+    text = (f"Edmund Corlett and Walter Corlett came in. {many}{filler} Mr. Corlett laughed.{filler} Walter ran.{filler} "
+            "Mr. Corlett sighed.")
+    doc = run(tagged(text, dict.fromkeys(["Edmund Corlett", "Walter Corlett", "Edmund", "Walter", "Mr. Corlett"], "PER")))
+    chars = by_name(doc)
+    assert chars["Edmund Corlett"]["aliases"]["Mr. Corlett"] == 2
+    even = text.replace("Walter ran.", "Walter ran. " + " ".join(["Walter Corlett ran. Walter sat."] * 4))
+    chars = by_name(run(tagged(even, dict.fromkeys(["Edmund Corlett", "Walter Corlett", "Edmund", "Walter", "Mr. Corlett"],
+                                                   "PER"))))
+    assert "Mr. Corlett" not in chars["Edmund Corlett"]["aliases"] and "Mr. Corlett" not in chars["Walter Corlett"]["aliases"]

@@ -27,7 +27,10 @@ _ALIAS_CUE = re.compile(
 _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
 
 NEAR = 100
+# "Miss Surname" is decided among at least this many sisters.
 SISTERS = 2
+# A man named this many times as often as any other of his surname is the "Mr.".
+DOMINANT = 3
 # "Archer looked at her": an object pronoun after a name is mostly someone
 # else; "he"/"she" mostly the one named.
 _SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
@@ -156,6 +159,15 @@ def cluster(kb, people, active, text, quotes=()):
                 sexed = [c for c in cands if c.gender() == n.gender]
                 if len(sexed) == 1:
                     cands = sexed
+            # "Mr. Ferrars" beside Edward Ferrars, named two hundred times,
+            # and a brother named four: the one the story is about.
+            if len(cands) > 1 and n.honorific in SURNAME_HONORIFICS and n.gender == "male" and len(n.key) == 1:
+                sizes = Counter()
+                for c in mention_cluster.values():
+                    sizes[id(_find(c))] += 1
+                top = sorted(cands, key=lambda c: -sizes[id(c)])
+                if sizes[id(top[0])] >= DOMINANT * max(1, sizes[id(top[1])]):
+                    cands = top[:1]
             # Bare "Oliver" beside Oliver Twist and a "Mr. Oliver": a
             # known first name goes to the one it is the first name of.
             if len(cands) > 1 and n.honorific is None and len(n.key) == 1 and _first_name(n.key[0]):
