@@ -544,3 +544,13 @@ def test_mr_surname_beside_brothers_is_the_one_named_far_most():
     chars = by_name(run(tagged(even, dict.fromkeys(["Edmund Corlett", "Walter Corlett", "Edmund", "Walter", "Mr. Corlett"],
                                                    "PER"))))
     assert "Mr. Corlett" not in chars["Edmund Corlett"]["aliases"] and "Mr. Corlett" not in chars["Walter Corlett"]["aliases"]
+
+
+def test_a_bare_first_name_goes_to_its_own_bearer_before_a_nickname_of_it():
+    text = ("Henry Tremayne came in with Harry Polglase and Henry Pascoe. Polglase sat; Polglase laughed. "
+            "Henry smiled. Henry sighed.")
+    doc = run(tagged(text, dict.fromkeys(["Henry Tremayne", "Harry Polglase", "Henry Pascoe", "Polglase", "Henry"],
+                                         "PER")))
+    chars = by_name(doc)
+    assert "Henry" not in chars["Harry Polglase"]["aliases"]
+    assert sum(chars[n]["aliases"].get("Henry", 0) for n in ("Henry Tremayne", "Henry Pascoe")) == 2

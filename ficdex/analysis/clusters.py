@@ -162,18 +162,18 @@ def cluster(kb, people, active, text, quotes=()):
             # "Mr. Ferrars" beside Edward Ferrars, named two hundred times,
             # and a brother named four: the one the story is about.
             if len(cands) > 1 and n.honorific in SURNAME_HONORIFICS and n.gender == "male" and len(n.key) == 1:
-                sizes = Counter()
-                for c in mention_cluster.values():
-                    sizes[id(_find(c))] += 1
-                top = sorted(cands, key=lambda c: -sizes[id(c)])
-                if sizes[id(top[0])] >= DOMINANT * max(1, sizes[id(top[1])]):
-                    cands = top[:1]
+                cands = _dominant(cands, mention_cluster) or cands
             # Bare "Oliver" beside Oliver Twist and a "Mr. Oliver": a
             # known first name goes to the one it is the first name of.
             if len(cands) > 1 and n.honorific is None and len(n.key) == 1 and _first_name(n.key[0]):
                 firsts = [c for c in cands if any(len(v) > 1 and same_first(n.key[0], v[0]) for v in c.variants)]
                 if len(firsts) == 1:
                     cands = firsts
+                # Bare "Henry" beside Henry Otway and Harry Sandys: the same
+                # first name outranks a nickname of it.
+                own = [c for c in firsts if any(len(v) > 1 and n.key[0] == v[0] for v in c.variants)]
+                if len(firsts) > 1 and own and len(own) < len(firsts):
+                    cands = own
             # "Mrs. Bennet" beside Jane, Elizabeth and Lydia Bennet is their
             # mother, not whichever daughter was never called "Miss"; so is
             # "Lady Bertram" beside Julia and Maria Bertram ("Lady" before a
@@ -226,6 +226,13 @@ def cluster(kb, people, active, text, quotes=()):
         if c.first is None or people[i][0] < c.first:
             c.first = people[i][0]
     return clusters, mention_cluster
+
+
+def _dominant(cands, mention_cluster):
+    """[the candidate named `DOMINANT` times as often as any other so far], or []."""
+    sizes = Counter(id(_find(c)) for c in mention_cluster.values())
+    top = sorted(cands, key=lambda c: -sizes[id(c)])
+    return top[:1] if sizes[id(top[0])] >= DOMINANT * max(1, sizes[id(top[1])]) else []
 
 
 def _eldest(surname, clusters, forms, cands):
