@@ -554,3 +554,13 @@ def test_a_bare_first_name_goes_to_its_own_bearer_before_a_nickname_of_it():
     chars = by_name(doc)
     assert "Henry" not in chars["Harry Polglase"]["aliases"]
     assert sum(chars[n]["aliases"].get("Henry", 0) for n in ("Henry Tremayne", "Henry Pascoe")) == 2
+
+
+def test_kin_in_apposition_joins_a_married_title_and_a_first_name():
+    text = ("Aunt Wenna, Mrs. Polglase, who had come to tea, sat down. Wenna talked. Later Mrs. Polglase, her aunt "
+            "Wenna, a tall woman, left. Aunt Loveday, Mrs. Tremayne, Mrs. Pascoe and Morwenna stayed.")
+    doc = run(tagged(text, dict.fromkeys(["Aunt Wenna", "Mrs. Polglase", "Wenna", "Aunt Loveday", "Mrs. Tremayne",
+                                          "Mrs. Pascoe", "Morwenna"], "PER")))
+    chars = by_name(doc)
+    assert chars["Wenna"]["aliases"] == {"Mrs. Polglase": 2, "Aunt Wenna": 1, "Wenna": 2}
+    assert chars["Mrs. Tremayne"]["aliases"] == {"Mrs. Tremayne": 1}  # a list, not an apposition

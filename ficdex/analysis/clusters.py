@@ -25,6 +25,11 @@ _ALIAS_CUE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
+# Kinship in apposition: "Aunt Celia, Mrs. Milvain, who…", "Mrs. Milvain, her
+# aunt Celia, a…" (not a list: "Granny Mingott, Mrs. Welland, Mrs. …").
+_KIN = "aunt uncle cousin granny grandmother grandfather".split()
+_KIN_CUE = re.compile(rf"^,\s*(?:(?:her|his|my|your|their|our)\s+(?:{'|'.join(_KIN)})\s+)?$", re.IGNORECASE)
+_KIN_AFTER = re.compile(r"^(?:,\s+(?:who|whom|whose|a|an|the|[a-z]+ly)\b|\s*[.;:!?)—])")
 
 NEAR = 100
 # "Miss Surname" is decided among at least this many sisters.
@@ -264,7 +269,13 @@ def join_cues(text, people, mention_cluster):
         s2, e2, t2 = people[i + 1]
         if s2 - e1 > 40 or t1.endswith(("'s", "’s")) or t2.endswith(("'s", "’s")):
             continue
-        if _ALIAS_CUE.match(text[e1:s2]) and _AFTER_CUE.match(text[e2 : e2 + 12]):
+        cue = _ALIAS_CUE.match(text[e1:s2]) and _AFTER_CUE.match(text[e2 : e2 + 12])
+        if not cue and _KIN_CUE.match(text[e1:s2]) and _KIN_AFTER.match(text[e2 : e2 + 12]):
+            n1, n2 = parse(t1), parse(t2)
+            kin = n1.honorific in _KIN or n2.honorific in _KIN or text[e1:s2].strip(", ")
+            titled = (n1 if n1.honorific not in _KIN else n2).honorific in MARRIED | {"lady", "mr", "sir", "lord"}
+            cue = kin and titled and len(n1.key) == len(n2.key) == 1
+        if cue:
             a, b = _find(mention_cluster[i]), _find(mention_cluster[i + 1])
             if a is not b and compatible(a.gender(), b.gender()) and not (a.kb and b.kb):
                 _merge(a, b)
