@@ -80,6 +80,14 @@ def test_come_needs_a_sexual_frame():
     assert hits('"I\'m going to come," he gasped.', "sex_explicit") == ["going to come"]
 
 
+def test_present_tense_acts_are_explicit_but_ordinary_motion_is_not():
+    scene = "Tobin fucks her slowly. Later he makes her come, and she slides into him again."
+    assert hits(scene, "sex_explicit") == ["fucks her", "makes her come", "slides into him"]
+    plain = ("Mira slides into her seat. He pushes him away from the door. She enters her office, "
+             "and he pushed her, then ran. The noise makes him come back inside.")
+    assert hits(plain, "sex_explicit") == []
+
+
 def test_sex_scene_vocabulary_is_read_per_block():
     """Unnamed acts: no explicit term, but the scene's words crowd one block;
     the same words spread through a long story make no dense block."""

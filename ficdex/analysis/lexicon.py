@@ -151,19 +151,23 @@ SEX_EXPLICIT = [
         rf"thrust(?:s|ed|ing)? (?:\w+ ){{0,2}}(?:into|inside) (?:{_PRON})",
         rf"(?:buried|burying|buries|sank|sinks|sinking|slid|slides|sliding|pushed|pushing) (?:himself|herself|themselves|his cock|into) (?:\w+ )?(?:into|inside|deep)",
         rf"inside (?:{_PRON}) (?:over and over|again and again)",
+        # Present tense as well as past ("slides into her.", "enters him slowly"): many AO3 scenes are
+        # written in it.  The pronoun must end the phrase, so "slides into her seat" stays innocent.
+        rf"(?:(?:slid|slides|sliding|push(?:es|ed|ing)?) into|enter(?:s|ed|ing)?) (?:{_PRON})"
+        r"(?=\s*[.,;!?\"”—-]| (?:again|slowly|deep|deeper|fully|completely|and|until|with|in one))",
         rf"fuck(?:ed|ing|s)? (?:{_PRON}) (?:hard|harder|deep|deeper|senseless|slow|open|into|through|raw)",
-        rf"fuck(?:ed|ing) (?:{_PRON})(?! (?:over|up|off|around|with))",
+        rf"fuck(?:ed|ing|s) (?:{_PRON})(?! (?:over|up|off|around|with))",
         r"fucking (?:into|himself)",
-        rf"came (?:inside (?:{_PRON})|all over|hard|untouched|undone|apart|with a (?:cry|shout|moan|groan|gasp|sob))",
-        rf"(?:make|made|making|let|letting) (?:{_PRON}) come(?=[.,!?\"”])", r"(?:going|gonna|about) to come(?=[.,!?\"”])",
-        rf"spread (?:{_POSS}|{_PRON}) (?:legs|thighs|cheeks|open|wide)", r"sixty-nine", r"deep-?throat\w*",
+        rf"(?:came|comes) (?:inside (?:{_PRON})|all over|hard|untouched|undone|apart|with a (?:cry|shout|moan|groan|gasp|sob))",
+        rf"(?:make|makes|made|making|let|lets|letting) (?:{_PRON}) come(?=[.,!?\"”])", r"(?:going|gonna|about) to come(?=[.,!?\"”])",
+        rf"spread(?:s|ing)? (?:{_POSS}|{_PRON}) (?:legs|thighs|cheeks|open|wide)", r"sixty-nine", r"deep-?throat\w*",
         r"wank\w*", r"(?:her|his) (?:damp|wet|slick|dripping) (?:sex|folds|heat)", r"(?:her|his) sex\b(?! (?:life|appeal|drive))",
     ]),
 ]
 
 SEX_MILD = [make_lexicon("sex_mild", [
-    r"naked", r"nude", r"undress\w*", r"strip(?:ped|ping) (?:off|down|naked)", r"arous(?:ed|al)", r"turned on",
-    r"moan(?:s|ed|ing)?", r"erotic\w*", r"sex", r"sexual(?:ly)?", r"sexy", r"(?:made|make|making) love",
+    r"naked", r"nude", r"undress\w*", r"strip(?:s|ped|ping) (?:off|down|naked)", r"arous(?:ed|al)", r"turned on",
+    r"moan(?:s|ed|ing)?", r"erotic\w*", r"sex", r"sexual(?:ly)?", r"sexy", r"(?:made|make|makes|making) love",
     r"slept (?:with|together)", r"breasts?", r"nipples?", r"grind(?:ing|ed|s)? (?:against|into|down)",
     r"hips? (?:rolled|rocked|bucked|stuttered)", r"foreplay", r"lust(?:ful|ing)?", r"horny", r"kink(?:y|s)?",
     r"groin", r"stripp(?:ed|ing) (?:off )?(?:his|her) (?:clothes|shirt)", r"pleasure", r"crotch", r"underwear", r"boxers", r"panties", r"bulge", r"throbb\w*",
