@@ -564,3 +564,13 @@ def test_kin_in_apposition_joins_a_married_title_and_a_first_name():
     chars = by_name(doc)
     assert chars["Wenna"]["aliases"] == {"Mrs. Polglase": 2, "Aunt Wenna": 1, "Wenna": 2}
     assert chars["Mrs. Tremayne"]["aliases"] == {"Mrs. Tremayne": 1}  # a list, not an apposition
+
+
+def test_otherwise_joins_two_names_and_mr_with_his_full_name_beside_his_first_name_is_himself():
+    text = ("Jory Pascoe ran in. Mr. Jory Pascoe sat. Mr. Pascoe looked at Jory's hat. Jory smiled as Mr. Pascoe "
+            "laughed. \"Who's there?\" asked Mr. Pascoe, otherwise Trelawny, when Jory left.")
+    doc = run(tagged(text, dict.fromkeys(["Jory Pascoe", "Mr. Jory Pascoe", "Mr. Pascoe", "Jory's", "Jory",
+                                          "Trelawny"], "PER")))
+    chars = by_name(doc)
+    assert chars["Jory Pascoe"]["aliases"] == {"Jory": 3, "Mr. Pascoe": 3, "Jory Pascoe": 1, "Mr. Jory Pascoe": 1,
+                                               "Trelawny": 1}

@@ -18,13 +18,14 @@ from .coref import THIRD_PERSON
 from .names import (FIRST_NAME_GENDER, MARRIED, NICKNAMES, SURNAME_HONORIFICS, UNMARRIED, Cluster, Name, compatible,
                     find as _find, lady_surname, merge as _merge, parse, same_first)
 
-# "X, also known as Y", "Y really is X", "X was Y." between two name mentions.
+# "X, also known as Y", "Mr. Claypole, otherwise Bolter", "Y really is X", "X was Y."
+# between two name mentions.
 _ALIAS_CUE = re.compile(
-    r"^(?:,?\s*(?:also|otherwise|better)\s+known\s+as\s+|,?\s*a\.?k\.?a\.?\s+|,?\s*alias\s+"
+    r"^(?:,?\s*(?:also|otherwise|better)\s+known\s+as\s+|,?\s*a\.?k\.?a\.?\s+|,?\s*\(?(?:alias|otherwise)\s+(?:the\s+)?"
     r"|\s+(?:really|actually|secretly|truly|in fact|was really|is really|had been)?\s*(?:is|was|=)\s+)$",
     re.IGNORECASE,
 )
-_AFTER_CUE = re.compile(r"^(?:[.;!?,\"”]|\s+all along|\s*$|\s+and always)")
+_AFTER_CUE = re.compile(r"^(?:[.;!?,\"”)]|\s+all along|\s*$|\s+and always)")
 # Kinship in apposition: "Aunt Celia, Mrs. Milvain, who…", "Mrs. Milvain, her
 # aunt Celia, a…" (not a list: "Granny Mingott, Mrs. Welland, Mrs. …").
 _KIN = "aunt uncle cousin granny grandmother grandfather".split()
@@ -149,7 +150,8 @@ def cluster(kb, people, active, text, quotes=()):
             # her title in the same breath far more often than a father.)
             # Nor "Master Bates" beside "Charley": "Master" is the boy himself.
             if n.honorific and n.honorific not in UNMARRIED and n.honorific not in ("lady", "master") and len(n.key) == 1:
-                cands = [c for c in cands if _together(idx, c) < 2]
+                # (But "Mr. Noah Claypole" makes "Mr. Claypole" beside "Noah" himself.)
+                cands = [c for c in cands if c.honorifics[n.honorific] or _together(idx, c) < 2]
             # "Captain Morstan" followed by "he" is not Mary Morstan.
             if cands and n.honorific and n.gender is None and len(n.key) == 1 and _his(idx):
                 cands = [c for c in cands if c.gender() != "female"]
