@@ -574,3 +574,11 @@ def test_otherwise_joins_two_names_and_mr_with_his_full_name_beside_his_first_na
     chars = by_name(doc)
     assert chars["Jory Pascoe"]["aliases"] == {"Jory": 3, "Mr. Pascoe": 3, "Jory Pascoe": 1, "Mr. Jory Pascoe": 1,
                                                "Trelawny": 1}
+
+
+def test_mr_surname_who_calls_the_son_by_his_first_name_is_the_father_however_the_son_is_titled():
+    text = ("George Hallam came in. Mr. George Hallam sat. Mr. Hallam looked at George. George smiled at Mr. Hallam. "
+            "\"George!\" cried Mr. Hallam. Later Mr. Hallam slept.")
+    doc = run(tagged(text, dict.fromkeys(["George Hallam", "Mr. George Hallam", "Mr. Hallam", "George"], "PER")))
+    chars = by_name(doc)
+    assert chars["Mr. Hallam"]["aliases"] == {"Mr. Hallam": 4}

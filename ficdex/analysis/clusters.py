@@ -26,6 +26,8 @@ _ALIAS_CUE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_CUE = re.compile(r"^(?:[.;!?,\"”)]|\s+all along|\s*$|\s+and always)")
+# A quote and the speech verb after it, ending where a name starts.
+_QUOTE_SAID = re.compile(r"[\"“]([^\"“”]{1,200})[\"”]\s*(?:said|cried|called|shouted|asked|exclaimed|replied)\s+$")
 # Kinship in apposition: "Aunt Celia, Mrs. Milvain, who…", "Mrs. Milvain, her
 # aunt Celia, a…" (not a list: "Granny Mingott, Mrs. Welland, Mrs. …").
 _KIN = "aunt uncle cousin granny grandmother grandfather".split()
@@ -63,6 +65,16 @@ def cluster(kb, people, active, text, quotes=()):
             k = bisect.bisect_left(theirs, people[i][0] - NEAR)
             n += k < len(theirs) and theirs[k] <= people[i][0] + NEAR
         return n
+
+    def _calls(idx, c) -> bool:
+        """'"George!" cried Mr. Emerson': this form speaks a quote that
+        calls c by a first name, so it is someone else."""
+        firsts = {v[0] for v in c.variants if len(v) > 1}
+        for i in idx:
+            m = _QUOTE_SAID.search(text, max(0, people[i][0] - 240), people[i][0])
+            if m and any(w.casefold() in firsts for w in re.findall(r"[A-Z]\w+", m.group(1))):
+                return True
+        return False
 
     def _his(idx) -> bool:
         votes: Counter = Counter()
@@ -151,7 +163,7 @@ def cluster(kb, people, active, text, quotes=()):
             # Nor "Master Bates" beside "Charley": "Master" is the boy himself.
             if n.honorific and n.honorific not in UNMARRIED and n.honorific not in ("lady", "master") and len(n.key) == 1:
                 # (But "Mr. Noah Claypole" makes "Mr. Claypole" beside "Noah" himself.)
-                cands = [c for c in cands if c.honorifics[n.honorific] or _together(idx, c) < 2]
+                cands = [c for c in cands if (c.honorifics[n.honorific] and not _calls(idx, c)) or _together(idx, c) < 2]
             # "Captain Morstan" followed by "he" is not Mary Morstan.
             if cands and n.honorific and n.gender is None and len(n.key) == 1 and _his(idx):
                 cands = [c for c in cands if c.gender() != "female"]
