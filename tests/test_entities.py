@@ -278,6 +278,53 @@ def test_train_cli_rejects_a_folder_that_is_not_litbank(tmp_path):
     assert not (tmp_path / "model").exists()
 
 
+def test_pretraining_corpus_is_paragraphs_of_the_unlabeled_fiction(tmp_path):
+    import json
+
+    from ficdex.train.pretrain import build_corpus, pretrain_config
+
+    novel = tmp_path / "pdnc" / "data" / "Made" / "novel_text.txt"
+    novel.parent.mkdir(parents=True)
+    novel.write_text("Orla Venn came\nhome late.\n\n  Tamsin waited.\n\n\n", encoding="utf-8")
+    gold = tmp_path / "ao3-dev" / "gold.jsonl"
+    gold.parent.mkdir()
+    gold.write_text(json.dumps({"id": 7, "text": "Bram  Holt sang.", "characters": ["Bram Holt"]}) + "\n", encoding="utf-8")
+    stats = build_corpus(tmp_path, tmp_path / "c.jsonl")
+    lines = [json.loads(x) for x in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
+    # One paragraph a line, whitespace folded; the work's tags are never read.
+    assert lines == [{"text": "Orla Venn came home late."}, {"text": "Tamsin waited."}, {"text": "Bram Holt sang."}]
+    assert stats["texts"] == 2 and stats["words"] == 10
+    cfg = pretrain_config(overrides={"paths.raw_text": "x.jsonl"})
+    # The weights must fit the tagger's own tok2vec: same component, same widths.
+    assert cfg["pretraining"]["component"] == "tok2vec"
+    assert cfg["components"]["tok2vec"]["model"]["encode"]["width"] == 64
+    assert cfg["paths"]["raw_text"] == "x.jsonl"
+
+
+def test_training_from_missing_pretrained_weights_is_an_input_error(tmp_path):
+    from ficdex.errors import InputError
+    from ficdex.train.pretrain import overrides
+
+    with pytest.raises(InputError):
+        overrides(tmp_path / "tok2vec.bin")
+
+
+def test_cross_validation_starts_from_the_weights_the_tagger_started_from(tmp_path):
+    import json
+
+    from ficdex.eval.litbank import shipped_pretrained
+
+    weights = tmp_path / "tok2vec.bin"
+    meta = {"ficdex": {"pretrained": {"weights": str(weights)}}}
+    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    # A build artefact that is gone cannot be reused: the folds then start from random weights.
+    assert shipped_pretrained(tmp_path) is None
+    weights.write_bytes(b"x")
+    assert shipped_pretrained(tmp_path) == weights
+    (tmp_path / "meta.json").write_text(json.dumps({"ficdex": {"pretrained": None}}), encoding="utf-8")
+    assert shipped_pretrained(tmp_path) is None
+
+
 # --- the second pass: name types -------------------------------------------
 
 TYPES_TEXT = (

@@ -32,7 +32,9 @@ def evaluate_litbank(
     from ..train.ner import cross_validate, score
 
     if cv:
-        res = cross_validate(litbank_dir, k=cv, vectors=shipped_vectors(model), progress=progress)
+        res = cross_validate(
+            litbank_dir, k=cv, vectors=shipped_vectors(model), pretrained=shipped_pretrained(model), progress=progress
+        )
         folds = res["folds"]
         words = sum(f["words"] for f in folds)
         # Scoring time only: per-fold speeds weighted by words.
@@ -95,6 +97,22 @@ def shipped_vectors(model: str | Path | None = None) -> Path | None:
 
     path = Path(model) if model else MODEL_DIR
     return path if has_vectors(path) else None
+
+
+def shipped_pretrained(model: str | Path | None = None) -> Path | None:
+    """The pretrained tok2vec weights the tagger started from, if it did and
+    the file (a build artefact of `ficdex train pretrain`, not shipped) is
+    still there; else None, and the folds start from random weights."""
+    import json
+
+    from ..analysis.entities import MODEL_DIR
+
+    try:
+        meta = json.loads(((Path(model) if model else MODEL_DIR) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    weights = ((meta.get("ficdex") or {}).get("pretrained") or {}).get("weights")
+    return Path(weights) if weights and Path(weights).is_file() else None
 
 
 def print_litbank(result: dict, console=None) -> None:

@@ -18,11 +18,14 @@ def _train() -> None:
 @app.command("ner")
 def ner(
     litbank_dir: Path = typer.Argument(..., help="LitBank folder (entities/tsv, coref/tsv)"),
-    out: Path = typer.Option(..., "--out", help="where to save the trained tagger"),
+    out: Path = typer.Option(None, "--out", help="where to save the trained tagger (none: only the CV)"),
     cv: int = typer.Option(0, "--cv", help="first run k-fold cross-validation and print it"),
     seed: int = typer.Option(0, "--seed"),
     epochs: int = typer.Option(0, "--epochs", help="override ner.cfg's max_epochs"),
     vectors: Path = typer.Option(None, "--vectors", help="static vectors made by `ficdex train vectors`"),
+    pretrained: Path = typer.Option(None, "--pretrained", help="tok2vec weights made by `ficdex train pretrain`"),
+    dropout: float = typer.Option(0.0, "--dropout", help="override ner.cfg's training dropout"),
+    heldout: Path = typer.Option(None, "--heldout", help="with --cv: save the held-out tags for `train nametypes --cache`"),
 ) -> None:
     """Train the literary entity tagger on every LitBank document."""
     import time
@@ -33,22 +36,38 @@ def ner(
     from .ner import cross_validate, fold_summary, train_ner
 
     console = Console(stderr=True)
+    ov = {"training.dropout": dropout} if dropout else None
     try:
         if cv:
+            raw: dict = {}
             res = cross_validate(
                 litbank_dir,
                 k=cv,
                 seed=seed,
                 epochs=epochs or None,
+                overrides=ov,
                 vectors=vectors,
+                pretrained=pretrained,
+                raw_out=raw,
                 progress=lambda f: console.print(f"fold {f['fold']}: F1 {f['f1']:.3f} ({f['train_seconds']}s)"),
             )
+            if heldout:
+                import json
+
+                # The format of nametypes.held_out_tags' cache, so the second
+                # pass trains on this tagger's out-of-fold tags.
+                heldout.parent.mkdir(parents=True, exist_ok=True)
+                heldout.write_text(json.dumps({"result": res, "raw": raw}), encoding="utf-8")
             from ..eval.litbank import print_litbank
 
             print_litbank({**res, "words_per_second": None, "on_training_data": False}, Console())
             typer.echo(fold_summary(res))
         t0 = time.perf_counter()
-        nlp = train_ner(litbank_dir, out, seed=seed, epochs=epochs or None, vectors=vectors)
+        if out is None:
+            return
+        nlp = train_ner(
+            litbank_dir, out, seed=seed, epochs=epochs or None, overrides=ov, vectors=vectors, pretrained=pretrained
+        )
     except FicdexError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -75,6 +94,28 @@ def vectors_cmd(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     typer.echo(f"{stats['words']:,} tokens, {stats['seconds']}s, saved to {out}")
+
+
+@app.command("pretrain")
+def pretrain_cmd(
+    data_dir: Path = typer.Argument(..., help="the shared data folder (pdnc/, ao3-dev/, litbank/)"),
+    out: Path = typer.Option(..., "--out", help="folder for the weights (tok2vec.bin) and pretrain.json"),
+    epochs: int = typer.Option(0, "--epochs", help="override pretrain.cfg's max_epochs"),
+) -> None:
+    """Pretrain the tagger's tok2vec on the unlabeled fiction in DATA_DIR
+    (text overlapping LitBank is left out); then `train ner --pretrained`."""
+    from rich.console import Console
+
+    from ..errors import FicdexError
+    from .pretrain import pretrain
+
+    console = Console(stderr=True)
+    try:
+        stats = pretrain(data_dir, out, litbank_dir=data_dir / "litbank", epochs=epochs or None, log=console.print)
+    except FicdexError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    typer.echo(f"{stats['words']:,} words, {stats['epochs']} epochs, {stats['seconds']}s: {stats['weights']}")
 
 
 @app.command("content")

@@ -46,12 +46,15 @@ def train_ner(
     overrides: dict | None = None,
     augment: int = AUGMENT,
     vectors: str | Path | None = None,
+    pretrained: str | Path | None = None,
     log=None,
 ):
     """Train on `docs` (names or LitDocs; default every document) and save
     to `out_dir` (if given).  `vectors` is a folder made by
     `ficdex.train.vectors.train_vectors`; the tok2vec then reads them beside
-    its hashed features.  Returns the trained spaCy `Language`."""
+    its hashed features.  `pretrained` is a tok2vec weights file made by
+    `ficdex.train.pretrain.pretrain`, the tagger's starting point.  Returns
+    the trained spaCy `Language`."""
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as spacy_train
     from spacy.util import fix_random_seed
@@ -75,10 +78,11 @@ def train_ner(
             "system.seed": seed,
             **({"training.max_epochs": epochs} if epochs else {}),
             **(_vector_overrides(vectors) if vectors else {}),
+            **(_pretrain_overrides(pretrained) if pretrained else {}),
             **(overrides or {}),
         }
         fix_random_seed(seed)
-        nlp = init_nlp(_config(ov))
+        nlp = init_nlp(_pretrain_config(ov) if pretrained else _config(ov))
         out = io.StringIO() if log is None else log
         nlp, _ = spacy_train(nlp, None, stdout=out, stderr=out)
     seconds = time.perf_counter() - t0
@@ -101,6 +105,7 @@ def train_ner(
         "train_seconds": round(seconds, 1),
         "overrides": {k: v for k, v in ov.items() if not k.startswith("paths.")},
         "vectors": _vectors_provenance(vectors) if vectors else None,
+        "pretrained": _pretrain_provenance(pretrained) if pretrained else None,
     }
     if out_dir is not None:
         out_dir = Path(out_dir)
@@ -116,6 +121,27 @@ def _vector_overrides(vectors: str | Path) -> dict:
     if not has_vectors(vectors):
         raise InputError("not a vectors folder (make one with `ficdex train vectors`)", str(vectors))
     return {"paths.vectors": str(vectors), "components.tok2vec.model.embed.include_static_vectors": True}
+
+
+def _pretrain_overrides(weights) -> dict:
+    from .pretrain import overrides as pretrain_overrides
+
+    return pretrain_overrides(weights)
+
+
+def _pretrain_config(ov: dict):
+    # init_tok2vec needs ner.cfg's [pretraining] block filled in to know
+    # which component the weights belong to.
+    from .pretrain import pretrain_config
+
+    return pretrain_config(overrides=ov)
+
+
+def _pretrain_provenance(weights) -> dict | None:
+    try:
+        return json.loads((Path(weights).parent / "pretrain.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _vectors_provenance(vectors: str | Path) -> dict | None:
@@ -223,6 +249,7 @@ def cross_validate(
     epochs: int | None = None,
     overrides: dict | None = None,
     vectors: str | Path | None = None,
+    pretrained: str | Path | None = None,
     progress=None,
     raw_out: dict | None = None,
 ) -> dict:
@@ -249,7 +276,14 @@ def cross_validate(
         train_docs = [d for d in lit if d.name not in held_set]
         t1 = time.perf_counter()
         nlp = train_ner(
-            litbank_dir, None, docs=train_docs, seed=seed, epochs=epochs, overrides=overrides, vectors=vectors
+            litbank_dir,
+            None,
+            docs=train_docs,
+            seed=seed,
+            epochs=epochs,
+            overrides=overrides,
+            vectors=vectors,
+            pretrained=pretrained,
         )
         s = score(nlp, [by_name[n] for n in held], raw_out=raw_out, second_pass=False)
         s["fold"] = i
