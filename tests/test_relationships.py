@@ -30,7 +30,7 @@ CHARACTERS = [
 IDS = {"Theo": "c0", "Mara": "c1", "Jonah": "c2"}
 
 
-def _doc(paras, characters=CHARACTERS):
+def _doc(paras, characters=CHARACTERS, stage=None):
     story = build_story([RawChapter(None, paras)], source=Source("mem", "text"))
     mentions = [
         {"start": m.start(), "end": m.end(), "character": IDS[m.group()], "kind": "name"}
@@ -39,7 +39,7 @@ def _doc(paras, characters=CHARACTERS):
     doc = Analysis(story)
     doc.inferred["characters"] = characters
     doc.scratch["mentions"] = mentions
-    return Relationships()(doc)
+    return (stage or Relationships())(doc)
 
 
 def test_the_kissing_pair_ranks_first_with_its_passages():
@@ -116,6 +116,32 @@ def test_a_known_triad_is_one_pairing_filed_as_multi(tmp_path, monkeypatch):
     assert top["tag"] == "Jonah Grant/Mara Lind/Theo Grant" and top["type"] == "romantic"
     assert top["evidence"] and len(inf["relationships"]) <= MAX_PAIRS
     assert [c["tag"] for c in inf["category"]] == ["Multi"]
+
+
+def test_a_partner_never_named_is_guessed_and_said_to_be_a_guess():
+    """A leading canon character whose partner the story only calls "she":
+    the partner authors give them is listed after the text's pairings, with
+    a reason and no passage; a story that names the partner gets no guess."""
+    from ficdex.analysis.relationships import RelationshipModel
+
+    model = RelationshipModel.load()
+    model.partners = {"Theo Grant": ["Ivy Sol", 6, 9]}
+    stage = Relationships(model)
+    paras = ["Theo waited by the river. She came late, as she always did.",
+             "She kissed him before he could say a word, and Theo laughed."]
+    theo = [dict(CHARACTERS[0], tag="Theo Grant")]
+    inf = _doc(paras, theo, stage).inferred
+    guess = inf["relationships"][-1]
+    assert guess["tag"] == "Ivy Sol/Theo Grant" and guess["type"] == "romantic"
+    assert guess["evidence"] and all("start" not in e and "never named" in e["why"] for e in guess["evidence"])
+    assert "guessed" not in guess and guess["score"] == round(6 / 9, 3)
+    # a story that names anyone called Ivy has no unnamed partner to guess
+    named = [dict(CHARACTERS[0], tag="Theo Grant"), dict(CHARACTERS[1], name="Ivy Marsh")]
+    inf = _doc(PARAS[:3], named, stage).inferred
+    assert all("Ivy Sol" not in r["tag"] for r in inf["relationships"])
+    # the shipped model guesses nothing for a character it has no record of
+    assert all("never named" not in e["why"] for r in _doc(paras, CHARACTERS[:1]).inferred["relationships"]
+               for e in r["evidence"])
 
 
 def _seed(seeds, prefix):

@@ -53,6 +53,15 @@ PRIOR_FEATURES = ("text_logit", "prior_tagged", "prior_romantic", "prior_seen")
 PRIOR_TAGGED_K = 2.0  # pseudo-works at the base rate: a pair seen once says little
 PRIOR_ROMANTIC_K = 2.0
 
+# A leading canon character's partner that the story never names ("she"
+# throughout, or the narrator's unnamed "I"): the partner ao3-dev's authors
+# gave that character in at least PARTNER_MIN_WORKS works and this share of
+# the works it led, listed after the text's own pairings when there is room.
+# A guess, said as one in its evidence (docs/relationships.md has its cost).
+PARTNER_MIN_WORKS = 3
+PARTNER_MIN_SHARE = 0.3
+PARTNER_LEADS = 2  # the most-mentioned characters whose partner may be guessed
+
 WORK_FEATURES = ("max_romance", "max_romance_sent", "max_strong", "max_tagged_romance", "romance", "strong",
                  "reader", "characters", "lead_kin", "pair_romance")
 _IDX = {n: i for i, n in enumerate(P.FEATURES)}
@@ -159,6 +168,8 @@ class RelationshipModel:
         self.romantic = _Stacked(data["romantic"])
         self.work = _Logistic(data["work"])
         self.prior = PairPrior.from_json(data["prior"])
+        # tag -> [partner, works tagged, works led]; older models have none
+        self.partners: dict[str, list] = data.get("partners") or {}
 
     @classmethod
     def load(cls, path=None) -> "RelationshipModel":
@@ -207,6 +218,41 @@ def _triad(scored, by_id: dict) -> dict | None:
     return None
 
 
+_NOT_NAME = {"the", "of", "and", "mr", "mrs", "ms", "miss", "dr", "sir", "lady", "lord"}
+
+
+def _name_words(*names: str) -> set[str]:
+    out = set()
+    for n in names:
+        for side in n.split("|"):
+            out |= {w for w in "".join(ch if ch.isalnum() else " " for ch in side.split("(")[0].lower()).split()
+                    if len(w) > 2 and w not in _NOT_NAME}
+    return out
+
+
+def _partner_guesses(model: RelationshipModel, chars: list[dict], rels: list[dict]) -> list[dict]:
+    """Pairings of a leading canon character with the partner authors give
+    them, when no candidate of the story bears any of the partner's names."""
+    present = set()
+    for c in chars:
+        present |= _name_words(c.get("name") or "", c.get("tag") or "", *(c.get("aliases") or {}))
+    listed = {frozenset(r["characters"]) for r in rels}
+    out = []
+    for c in chars[:PARTNER_LEADS]:
+        got = model.partners.get(c.get("tag") or "")
+        if not got or _name_words(got[0]) & present:
+            continue
+        partner, n, led = got
+        names = sorted([c["tag"], partner], key=str.casefold)
+        if frozenset(names) in listed:
+            continue
+        why = (f"{partner} is never named here; AO3 authors paired {c['tag']} with {partner} in {n} of "
+               f"{led} works {c['tag']} led (a guess from the fandom, not from this text)")
+        out.append({"tag": "/".join(names), "type": "romantic", "characters": names, "ids": [c["id"]],
+                    "score": round(n / led, 3), "romantic": 1.0, "why": why, "guessed": True})
+    return out
+
+
 def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[float], words=None):
     """Ranked pairings and categories from the pair rows, the work row and
     the story's bag of words (`pairs.bag`)."""
@@ -233,10 +279,14 @@ def decide(model: RelationshipModel, chars: list[dict], keys, rows, work: list[f
         rels.append({"tag": "/".join(names) if romantic else " & ".join(names),
                      "type": "romantic" if romantic else "platonic", "characters": names,
                      "ids": sorted([a, b]), "score": round(pt, 3), "romantic": round(pr, 3), "why": why})
+    for g in _partner_guesses(model, chars, rels):
+        if len(rels) < MAX_PAIRS:
+            g["score"] = min(g["score"], rels[-1]["score"]) if rels else g["score"]
+            rels.append(g)
     if p_work < NOT_GEN_MIN:
         why = f"no romantic or sexual relationship found (P(romance) {p_work:.2f})"
         return rels, [{"tag": "Gen", "evidence": [{"why": why}]}]
-    romantic = [r for r in rels if r["type"] == "romantic"]
+    romantic = [r for r in rels if r["type"] == "romantic" and not r.get("guessed")]
     if not romantic:
         # The story reads as a romance but no pair was called A/B: its most
         # likely romantic pair decides.
@@ -284,7 +334,9 @@ class Relationships:
             best = sorted({e for x in sts for e in x.evidence}, reverse=True)[:3]
             r["evidence"] = [{"start": s, "end": e, "excerpt": _excerpt(text, s, e), "why": f"together, with: {why}"}
                              for _, s, e, why in best]
-            if not best and st and st.first:
+            if r.pop("guessed", False):
+                r["evidence"] = [{"why": r["why"]}]
+            elif not best and st and st.first:
                 # no cue to show: the first passage they share, and why the tag was still given
                 s, e = st.first
                 r["evidence"] = [{"start": s, "end": e, "excerpt": _excerpt(text, s, e), "why": r["why"]}]

@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from ..analysis import pairs as P
+from ..analysis import relationships as R
 from ..analysis.relationships import (PRIOR_FEATURES, WORK_FEATURES, PairPrior, RelationshipModel, _Logistic,
                                       _Stacked, decide, pair_key, with_pairs, work_features)
 from ..eval import names
@@ -168,6 +170,43 @@ def prior_rows(d: dict, prior: PairPrior) -> np.ndarray:
     return np.array(rows, dtype=float).reshape(-1, len(PRIOR_FEATURES) - 1)
 
 
+def partners(data: list[dict]) -> dict[str, list]:
+    """Per canon character: the partner its works' authors tagged it `/` with
+    most, as [partner, works, works it was a leading character of], kept when
+    R.PARTNER_MIN_WORKS and R.PARTNER_MIN_SHARE hold.  A partner's spellings
+    ("Peeta" / "Peeta Mellark") are one partner, written as most wrote it."""
+    led: Counter = Counter()
+    got: dict[str, list[tuple[set[str], Counter]]] = defaultdict(list)
+    for d in data:
+        forms = [(c, _forms(c)) for c in d["chars"] if c.get("tag") and c["id"] != P.READER]
+        led.update({c["tag"] for c, _ in forms})
+        counted = set()
+        for tag in d["gold_rels"]:
+            sep, members = names.split_pairing(tag)
+            sides = names.strip_parens(tag).split("/")
+            if sep != "/" or len(members) != 2 or len(sides) != 2:
+                continue
+            for i in (0, 1):
+                other = names.strip_parens(sides[1 - i])
+                hit = [c for c, f in forms if names.names_match(members[i], f)]
+                if not hit or not names.is_person_tag(other) or names.names_match(members[1 - i], _forms(hit[0])):
+                    continue
+                groups = got[hit[0]["tag"]]
+                g = next((g for g in groups if names.names_match(g[0], members[1 - i])), None)
+                if g is None:
+                    groups.append(g := (set(members[1 - i]), Counter()))
+                if (hit[0]["tag"], id(g)) not in counted:
+                    counted.add((hit[0]["tag"], id(g)))
+                    g[1][other] += 1
+    out = {}
+    for tag, groups in got.items():
+        forms, spell = max(groups, key=lambda g: (sum(g[1].values()), -len(g[0])))
+        n = sum(spell.values())
+        if n >= R.PARTNER_MIN_WORKS and n >= R.PARTNER_MIN_SHARE * led[tag]:
+            out[tag] = [spell.most_common(1)[0][0], n, led[tag]]
+    return dict(sorted(out.items()))
+
+
 def _fit_stacked(X: np.ndarray, prior: np.ndarray, y: np.ndarray) -> dict:
     """The text model, then the stack on its logit and the prior."""
     text = _fit(X, y)
@@ -201,6 +240,7 @@ def fit(data: list[dict]) -> dict:
         "romantic": m_rom,
         "work": _fit_bag(Xw, yw, [d["bag"] for d in works]),
         "prior": prior.to_json(),
+        "partners": partners(data),
     }
 
 
