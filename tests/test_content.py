@@ -445,3 +445,20 @@ def test_stage_cross_validation_rates_each_work_as_the_stage_would():
     assert scenes.count(3) >= 24 and max(plain) < 3
     unbacked = [t for t, s in zip(tags, sigs) if not explicit_backed(s.count("sex_explicit"), s.block_max("sex_mild"))]
     assert len(unbacked) >= 30 and "Explicit" not in unbacked
+
+
+def test_boosted_trees_learn_an_interaction_the_linear_levels_cannot():
+    """The trees measured beside the rating model (train/content_trees.py):
+    a level that depends on two signals together, as a kiss only counts in
+    some fandoms, is learned by the trees and missed by the linear fit."""
+    from ficdex.train import content_trees as trees
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(600, 4))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 3, 0)
+    tr, te = np.arange(400), np.arange(400, 600)
+    cum = trees.cumulative_trees(trees.fit_trees(X[tr], y[tr]), X[te])
+    lin = trainer.cumulative(trainer.fit_levels(X[tr], y[tr]), X[te])
+    assert trees.auc(cum[:, 2], y[te] == 3) > 0.85
+    assert abs(trees.auc(lin[:, 2], y[te] == 3) - 0.5) < 0.15
+    assert (np.diff(cum, axis=1) <= 0).all()  # "at least Explicit" never above "at least Mature"
