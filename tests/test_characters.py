@@ -582,3 +582,10 @@ def test_mr_surname_who_calls_the_son_by_his_first_name_is_the_father_however_th
     doc = run(tagged(text, dict.fromkeys(["George Hallam", "Mr. George Hallam", "Mr. Hallam", "George"], "PER")))
     chars = by_name(doc)
     assert chars["Mr. Hallam"]["aliases"] == {"Mr. Hallam": 4}
+
+
+def test_a_pet_form_of_a_titled_surname_is_that_man():
+    text = "Mr. Trewin came in. \"Trewinsy, sit down,\" said Jory. Trewinsy sat. Mr. Trewin smiled at Jory."
+    doc = run(tagged(text, dict.fromkeys(["Mr. Trewin", "Trewinsy", "Jory"], "PER")))
+    aliases = [c["aliases"] for c in doc.inferred["characters"]]
+    assert {"Mr. Trewin": 2, "Trewinsy": 2} in aliases and {"Jory": 2} in aliases

@@ -293,6 +293,29 @@ def join_cues(text, people, mention_cluster):
             a, b = _find(mention_cluster[i]), _find(mention_cluster[i + 1])
             if a is not b and compatible(a.gender(), b.gender()) and not (a.kb and b.kb):
                 _merge(a, b)
+    _diminutives(people, mention_cluster)
+
+
+def _diminutives(people, mention_cluster):
+    """"Skaggsy" beside "Mr. Skaggs": a bare word that is a titled surname
+    and a pet ending is that man."""
+    titled: dict[str, dict] = {}
+    bare: dict[str, list[int]] = {}
+    for i, (_, _, t) in enumerate(people):
+        n = parse(t)
+        if len(n.key) == 1 and n.honorific:
+            c = _find(mention_cluster[i])
+            titled.setdefault(n.key[0], {})[id(c)] = c
+        elif len(n.key) == 1:
+            bare.setdefault(n.key[0], []).append(i)
+    for w, idx in bare.items():
+        stem = next((w[: -len(x)] for x in ("sy", "ey", "ie", "y") if w.endswith(x) and w[: -len(x)] in titled), None)
+        if stem and len(stem) >= 3 and len(titled[stem]) == 1 and not _first_name(w):
+            him = next(iter(titled[stem].values()))
+            for i in idx:
+                c = _find(mention_cluster[i])
+                if c is not him and compatible(c.gender(), him.gender()) and not (c.kb and him.kb):
+                    _merge(him, c)
 
 
 def _first_name(token: str) -> bool:
