@@ -589,3 +589,12 @@ def test_a_pet_form_of_a_titled_surname_is_that_man():
     doc = run(tagged(text, dict.fromkeys(["Mr. Trewin", "Trewinsy", "Jory"], "PER")))
     aliases = [c["aliases"] for c in doc.inferred["characters"]]
     assert {"Mr. Trewin": 2, "Trewinsy": 2} in aliases and {"Jory": 2} in aliases
+
+
+def test_miss_and_the_formal_first_name_is_the_married_woman_known_by_its_nickname():
+    filler = " The rain went on over the moor and the wind came in from the grey sea all night." * 2
+    many = " ".join([f"Loo smiled.{filler} Mrs. Tregear sat.{filler}"] * 3)
+    text = f"Loo Tregear came in. {many} Loo Pascoe, they had called her once. \"Miss Louisa!\" cried the maid."
+    doc = run(tagged(text, dict.fromkeys(["Loo Tregear", "Loo", "Mrs. Tregear", "Loo Pascoe", "Miss Louisa"], "PER")))
+    chars = by_name(doc)
+    assert chars["Loo Tregear"]["aliases"] == {"Loo": 3, "Mrs. Tregear": 3, "Loo Tregear": 1, "Miss Louisa": 1}

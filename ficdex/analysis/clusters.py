@@ -180,7 +180,9 @@ def cluster(kb, people, active, text, quotes=()):
                     cands = sexed
             # "Mr. Ferrars" beside Edward Ferrars, named two hundred times,
             # and a brother named four: the one the story is about.
-            if len(cands) > 1 and n.honorific in SURNAME_HONORIFICS and n.gender == "male" and len(n.key) == 1:
+            # So is "Miss Louisa" beside Louisa Bounderby and one "Loo Gradgrind".
+            if len(cands) > 1 and len(n.key) == 1 and ((n.honorific in SURNAME_HONORIFICS and n.gender == "male") or (
+                    n.honorific in UNMARRIED and _first_name(n.key[0]))):
                 cands = _dominant(cands, mention_cluster) or cands
             # Bare "Oliver" beside Oliver Twist and a "Mr. Oliver": a
             # known first name goes to the one it is the first name of.

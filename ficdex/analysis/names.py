@@ -331,8 +331,10 @@ class Cluster:
         # "Lady Bertram" (a surname, not "Lady Catherine") is a Mrs. too.
         if (n.honorific in MARRIED or lady_surname(n)) and any(self.honorifics[h] for h in UNMARRIED):
             return False
+        # ("Miss Louisa" is Louisa before she became Mrs. Bounderby: a first name.)
         if n.honorific in UNMARRIED and (any(self.honorifics[h] for h in MARRIED) or (self.honorifics["lady"] and any(
-                lady_surname(Name("", "lady", "female", v, False)) for v in self.variants))):
+                lady_surname(Name("", "lady", "female", v, False)) for v in self.variants))) and not any(
+                len(v) > 1 and key[0] in formal(v[0]) for v in self.variants):
             return False
         # Two surname-only forms: "Miss Tilney" is not "Captain Tilney" nor
         # "General Tilney" unless that one is also known by a title of her sex.
@@ -347,6 +349,7 @@ class Cluster:
             # "Sir Thomas Bertram" is no Tom Bertram: only surname titles.
             exact = (v in self.titled or n.honorific is not None) and (
                 len(key) == 1 or n.honorific not in SURNAME_HONORIFICS | {"master"})  # "Master Charles Bates" is Charley
+            exact = exact and not (n.honorific in UNMARRIED and len(v) > 1 and key[0] in formal(v[0]))  # Miss Louisa: Loo
             # "Mr. Poirot" is "Monsieur Poirot": the same one word after
             # titles of compatible gender.
             if n.gender and v == key and v in self.titled and self.honor_gender[n.gender] == sum(self.honor_gender.values()):
