@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ficdex.analysis import dialogue, speaker_model
 from ficdex.analysis.dialogue import attribute
 from ficdex.analysis.quotes import detect_quotes
 from ficdex.analysis.speaker_mlp import feature_matrix, fit, to_spec
@@ -128,11 +129,34 @@ class Book:
                 out[i] = best
         return out
 
-    def score(self, model) -> dict:
-        recs = attribute(self.story.text, self.paras, self.quotes, self.mentions, self.characters, self.breaks, model=model)
+    def score(self, model, keep: list | None = None) -> dict:
+        if keep is not None:
+            # the decoder's input, kept so that other turn-taking constants
+            # can be scored without re-running the ranker (`redecode`)
+            def spy(convs, scored, out, params):
+                keep[:] = [convs, scored, [dict(r) for r in out]]
+                speaker_model.decode(convs, scored, out, params)
+
+            dialogue.decode = spy
+        try:
+            recs = attribute(self.story.text, self.paras, self.quotes, self.mentions, self.characters, self.breaks, model=model)
+        finally:
+            dialogue.decode = speaker_model.decode
+        if keep is not None:
+            keep.append([r["speaker"] for r in recs])
+        return self._score([r["speaker"] for r in recs])
+
+    def redecode(self, keep: list, params: dict) -> dict:
+        convs, scored, before, final = keep
+        out = [dict(r) for r in before]
+        speaker_model.decode(convs, scored, out, params)
+        # thoughts are not decoded: their final speakers stand
+        return self._score([o["speaker"] if q.type == "speech" and i in scored else f
+                            for i, (q, o, f) in enumerate(zip(self.quotes, out, final))])
+
+    def _score(self, speakers: list) -> dict:
         # every quote, thoughts too, as `ficdex eval pdnc` scores them
-        preds = [(q.start, q.end, self.cmap.get(r["speaker"]) if r["speaker"] else None)
-                 for q, r in zip(self.quotes, recs)]
+        preds = [(q.start, q.end, self.cmap.get(s) if s else None) for q, s in zip(self.quotes, speakers)]
         res = {"all": score_units(self.amap.tgt, self.gold, preds)}
         for t in TYPES:
             res[t] = score_units(self.amap.tgt, [g for g, ty in zip(self.gold, self.types) if ty == t], preds)
@@ -168,6 +192,36 @@ def show(label, total):
           + "  ".join(f"{t} {total[t]['correct'] / max(1, total[t]['quotes']):.3f}" for t in TYPES))
 
 
+def tune_decode(folds: list[list[Book]]) -> None:
+    """Nested choice of DECODE: each fold is decoded with the constants that
+    score best on the other folds' held-out novels (each novel's ranker
+    scores come from weights that never saw it)."""
+    grid = [{"same": s, "alt": a, "voc": v, "top": t} for s in (-1.0, -0.5, -0.25, 0.0) for a in (0.0, 0.25, 0.5, 1.0)
+            for v in (0.5, 1.0, 1.5) for t in (4,)]
+    got = {}  # (fold, grid index) -> correct, and the fold's quotes
+    n_fold = Counter()
+    for k, fold in enumerate(folds):
+        for b in fold:
+            for g, params in enumerate(grid):
+                r = b.redecode(b.keep, params)
+                got[k, g] = got.get((k, g), 0) + r["all"]["correct"]
+                if g == 0:
+                    n_fold[k] += r["all"]["quotes"]
+    total = sum(n_fold.values())
+    per_grid = [sum(got[k, g] for k in range(len(folds))) for g in range(len(grid))]
+    best = max(range(len(grid)), key=lambda g: per_grid[g])
+    here = next(g for g, p in enumerate(grid) if p == DECODE) if DECODE in grid else None
+    nested = 0
+    for k in range(len(folds)):
+        g = max(range(len(grid)), key=lambda g: sum(got[j, g] for j in range(len(folds)) if j != k))
+        nested += got[k, g]
+        print(f"  fold {k}: chose {grid[g]}")
+    for g in sorted(range(len(grid)), key=lambda g: -per_grid[g])[:6]:
+        print(f"  {grid[g]} {per_grid[g] / total:.4f}")
+    print(f"decode, nested choice: {nested / total:.4f};  best on all folds {grid[best]} {per_grid[best] / total:.4f}"
+          + (f";  shipped DECODE {per_grid[here] / total:.4f}" if here is not None else ""))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, help="keep the characters stage's output (delete when it changes)")
@@ -179,7 +233,10 @@ def main(argv=None) -> int:
     ap.add_argument("--iters", type=int, default=300)
     ap.add_argument("--drop", nargs="*", default=[], help="leave out features with these prefixes (ablation)")
     ap.add_argument("--write", action="store_true", help="train on all novels and write the shipped model")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where --write writes (a candidate to compare)")
     ap.add_argument("--novels", nargs="*", help="a subset (for debugging; report the whole set)")
+    ap.add_argument("--tune-decode", action="store_true",
+                    help="choose the decoder's turn-taking constants inside the folds (nested) and report")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -207,7 +264,8 @@ def main(argv=None) -> int:
         for b in test:
             s, r1 = b.score(False), b.score({"weights": w1, "protect": protect})
             r2 = b.score({"weights": w1, "weights2": w2, "protect": protect})
-            r3 = b.score({"weights": w1, "weights2": w2, "protect": protect, "decode": DECODE})
+            b.keep = [] if args.tune_decode else None
+            r3 = b.score({"weights": w1, "weights2": w2, "protect": protect, "decode": DECODE}, b.keep)
             for total, r in ((sieve, s), (one, r1), (two, r2), (joint, r3)):
                 add(total, r)
             if args.v:
@@ -219,10 +277,12 @@ def main(argv=None) -> int:
     show(f"ranker, two passes, {args.folds}-fold CV", two)
     show(f"two passes + joint decoding, {args.folds}-fold CV", joint)
     ranked = joint
+    if args.tune_decode:
+        tune_decode(folds)
     if args.write:
         w1, w2 = train(books)
         a = ranked["all"]
-        MODEL_PATH.write_text(json.dumps({
+        args.out.write_text(json.dumps({
             "about": "Speaker ranker weights (conditional logit over sieve features); trained by "
                      "benchmarks/quotes_train.py on the pipeline's characters for the PDNC novels listed. "
                      "Weights only, no text.",
@@ -236,7 +296,7 @@ def main(argv=None) -> int:
             "weights": w1,
             "weights2": w2,
         }, indent=1) + "\n")
-        print(f"wrote {MODEL_PATH}")
+        print(f"wrote {args.out}")
     return 0
 
 

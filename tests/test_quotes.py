@@ -304,3 +304,30 @@ def test_seed_speakers_full_pipeline(seeds):
         acc = _score(doc.inferred["quotes"], doc.inferred["characters"], expected, ann["names"])
         print(f"{name}: {acc:.2f} of {len(expected)} hand-checked quotes")
         assert acc >= PIPELINE_FLOOR[name], name
+
+
+def _pronoun_rows(text):
+    """The ranker's candidate features for each speech quote of `text`."""
+    from ficdex.analysis.dialogue import attribute as attribute_records
+    from ficdex.analysis.quotes import detect_quotes
+
+    paras = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    feats = []
+    attribute_records(text, paras, detect_quotes(text, paras), names_only(text), CHARS, model=False, collect=feats)
+    return {i: dict(zip(cands, rows)) for i, cands, rows in feats}
+
+
+def test_he_said_evidence_is_given_to_the_men_only_and_ranked():
+    text = 'Clark sat down. Lex poured two drinks. Lois watched them.\n"Thank you so much, Clark," he said.'
+    rows = _pronoun_rows(text)[0]
+    lex, clark, lois = rows["c0"], rows["c1"], rows["c2"]
+    # Lex was the latest man named and the latest man as a subject
+    assert lex.get("pg_recent0") and lex.get("pg_subj0") and clark.get("pg_recent1")
+    # the quote addresses Clark by name: the other man is the likely speaker
+    assert lex.get("pg_voc_other") and not clark.get("pg_voc_other")
+    assert not any(k.startswith("pg_") for k in lois)
+
+
+def test_no_he_said_evidence_without_a_third_person_pronoun():
+    rows = _pronoun_rows('Clark sat down. Lex poured two drinks.\n"Thank you, Clark," said Lex.\n"Sure," I said.')
+    assert rows and not any(k.startswith("pg_") for by_cand in rows.values() for f in by_cand.values() for k in f)

@@ -102,16 +102,20 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
     # the quote's context features feed only a hidden layer (and training):
     # a linear model's weights for them are zero, and they are the dearest
     context = collect is not None or any("v" in (weights.get(k) or {}) for k in ("weights", "weights2")) if weights else True
+    # the "he said" and unattributed-turn copies of the features, only for
+    # weights that know them (an older model file ignores them)
+    cues = collect is not None or any(str(k).startswith(("pg_", "im_")) for part in ("weights", "weights2")
+                                      for k in (weights.get(part) or {}).get("vocab", ())) if weights else True
     if not weights and collect is not None:
-        collect.extend(quote_features(sv, quotes, out, convs, paragraphs, context))
+        collect.extend(quote_features(sv, quotes, out, convs, paragraphs, context, cues))
     elif weights:
-        rerank(quote_features(sv, quotes, out, convs, paragraphs, context), out, weights)
+        rerank(quote_features(sv, quotes, out, convs, paragraphs, context, cues), out, weights)
         if collect is not None or weights.get("weights2"):
             for conv in convs:
                 for t in conv:
                     r = next((out[i] for i in t.quotes if out[i]["speaker"]), None)
                     t.speaker, t.rule, t.p = (r["speaker"], r["rule"], r.get("_p")) if r else (None, None, None)
-            feats = quote_features(sv, quotes, out, convs, paragraphs, context)
+            feats = quote_features(sv, quotes, out, convs, paragraphs, context, cues)
             if collect is not None:
                 collect.extend(feats)
             else:

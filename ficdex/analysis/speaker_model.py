@@ -25,6 +25,7 @@ import math
 from pathlib import Path
 
 from .speaker_mlp import scorer_for
+from .speaker_pronoun import IMPLICIT_RULES, add_implicit_features, add_pronoun_features, same_gender_ranks
 
 MODEL_PATH = Path(__file__).with_name("speaker_model.json")
 
@@ -56,9 +57,13 @@ def _rule_key(rec: dict) -> str | None:
     return rule
 
 
-def quote_features(sv, quotes, out, convs, paragraphs, context=True) -> list[tuple[int, list[str], list[dict]]]:
+def quote_features(sv, quotes, out, convs, paragraphs, context=True,
+                   pronoun_features=True) -> list[tuple[int, list[str], list[dict]]]:
     """(quote index, candidate ids, one feature dict per candidate) for every
     speech quote that has at least one candidate."""
+    para_quotes: dict[int, list[int]] = {}
+    for k, q in enumerate(quotes):
+        para_quotes.setdefault(q.paragraph, []).append(k)
     turn_of: dict[int, tuple[list, int]] = {}
     for conv in convs:
         for n, t in enumerate(conv):
@@ -152,18 +157,8 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True) -> list[tup
         rk = _rule_key(r)
         # "he said": the latest men named before the quote, and the latest
         # named as a sentence subject, whoever the pronoun was resolved to
-        g_recent, g_subj = [], None
-        if want:
-            for m in reversed(sv.narr[lo:bisect.bisect_left(sv.nstarts, q.start, lo, hi)]):
-                c = m["character"]
-                if sv.gender.get(c) != want:
-                    continue
-                if c not in g_recent and len(g_recent) < 2:
-                    g_recent.append(c)
-                if g_subj is None and sv.is_subject(m, 0):
-                    g_subj = c
-                if len(g_recent) == 2 and g_subj:
-                    break
+        ranks = same_gender_ranks(sv, lo, q.start, want, ps) if want else None
+        g_recent, g_subj = (ranks.recent[:2], ranks.subj[0] if ranks.subj else None) if want else ([], None)
         prev_gender = sv.gender.get(neigh[-1][0]) if -1 in neigh else None
         # the conversation's participants: who has spoken in it so far (the
         # current answers), who is addressed by name in it, who was named
@@ -279,6 +274,11 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True) -> list[tup
             f["log_said"] = math.log(said.get(c, 0.5) / n_said) / 10
             f["log_freq"] = math.log(freq.get(c, 0.5) / total) / 10
             rows.append(f)
+        if want and pronoun_features:
+            others = {out[k]["speaker"] for k in para_quotes.get(p, ()) if k != i and out[k]["rule"] not in (None, "paragraph")}
+            add_pronoun_features(rows, cands, want, sv, ranks, this_voc, others - {None})
+        elif rk in IMPLICIT_RULES and pronoun_features:
+            add_implicit_features(rows)
         result.append((i, cands, rows))
     return result
 
