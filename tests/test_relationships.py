@@ -139,6 +139,11 @@ def test_a_partner_never_named_is_guessed_and_said_to_be_a_guess():
     named = [dict(CHARACTERS[0], tag="Theo Grant"), dict(CHARACTERS[1], name="Ivy Marsh")]
     inf = _doc(PARAS[:3], named, stage).inferred
     assert all("Ivy Sol" not in r["tag"] for r in inf["relationships"])
+    # a story that reads as Gen gets no romantic pairing on the fandom's word alone
+    gen = ["Theo waited by the river and counted the boats.", "He walked home along the towpath, tired."]
+    inf = _doc(gen, theo, stage).inferred
+    assert [c["tag"] for c in inf["category"]] == ["Gen"]
+    assert all("Ivy Sol" not in r["tag"] for r in inf["relationships"])
     # the shipped model guesses nothing for a character it has no record of
     assert all("never named" not in e["why"] for r in _doc(paras, CHARACTERS[:1]).inferred["relationships"]
                for e in r["evidence"])
