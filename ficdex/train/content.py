@@ -164,17 +164,25 @@ def cross_validate(X: np.ndarray, y: np.ndarray, log=print, bags: list | None = 
             f"M/E->General={m['mature_explicit_as_general']:.3f} thresholds={params['thresholds']}"
             + (f" words={len(params.get('vocab', {}))}" if bags is not None else ""))
     if tradeoff is not None:
-        for ew, gw in OPERATING_POINTS:
-            p = np.zeros(len(y), dtype=int)
-            ts = []
-            for tr, te, oof in kept:
-                t = choose_thresholds(y[tr], oof, stage_floors(X[tr]), ew, gw, stage_caps(X[tr]))
-                ts.append(t)
-                p[te] = decide(cum[te], t, X[te])
-            tradeoff.append({"explicit_weight": ew, "general_weight": gw,
-                             "thresholds": np.round(np.mean(ts, axis=0), 3).tolist()}
-                            | {k: v for k, v in rating_metrics(y, p).items() if k != "confusion"})
+        tradeoff.extend(tradeoff_rows(X, y, kept, cum))
     return pred, cum, per_fold
+
+
+def tradeoff_rows(X: np.ndarray, y: np.ndarray, kept: list, cum: np.ndarray) -> list[dict]:
+    """One row per OPERATING_POINTS entry: thresholds chosen on each fold's
+    training works (`kept`: train mask, test mask, inner out-of-fold
+    probabilities), applied to its held-out `cum` probabilities."""
+    rows = []
+    for ew, gw in OPERATING_POINTS:
+        p = np.zeros(len(y), dtype=int)
+        ts = []
+        for tr, te, oof in kept:
+            t = choose_thresholds(y[tr], oof, stage_floors(X[tr]), ew, gw, stage_caps(X[tr]))
+            ts.append(t)
+            p[te] = decide(cum[te], t, X[te])
+        rows.append({"explicit_weight": ew, "general_weight": gw, "thresholds": np.round(np.mean(ts, axis=0), 3).tolist()}
+                    | {k: v for k, v in rating_metrics(y, p).items() if k != "confusion"})
+    return rows
 
 
 def stage_ratings_cv(sigs: list[Signals], y, k: int = FOLDS, fandoms: list | None = None) -> list[str | None]:

@@ -21,9 +21,8 @@ import sys
 
 import numpy as np
 
-from .content import (OPERATING_POINTS, format_tradeoff, load_gold, matrix, with_prior, work_fandoms)
-from .linear import (FOLDS, SEED, choose_thresholds, decide, rating_metrics, stage_caps, stage_floors,
-                     stratified_folds)
+from .content import format_tradeoff, load_gold, matrix, tradeoff_rows, with_prior, work_fandoms
+from .linear import FOLDS, SEED, stratified_folds
 
 ROUNDS = 60      # trees per level
 DEPTH = 2        # two splits deep: one interaction per tree
@@ -168,17 +167,7 @@ def cross_validate_trees(X: np.ndarray, y: np.ndarray, fandoms, seed: int = SEED
             oof, c = (lin_oof, lin) if share.max() <= 0.0 else (mix(oof, lin_oof), mix(c, lin))
         cum[te] = c
         kept.append((tr, te, oof))
-    rows = []
-    for ew, gw in OPERATING_POINTS:
-        p = np.zeros(len(y), dtype=int)
-        ts = []
-        for tr, te, oof in kept:
-            t = choose_thresholds(y[tr], oof, stage_floors(X[tr]), ew, gw, stage_caps(X[tr]))
-            ts.append(t)
-            p[te] = decide(cum[te], t, X[te])
-        rows.append({"explicit_weight": ew, "general_weight": gw, "thresholds": np.round(np.mean(ts, axis=0), 3).tolist()}
-                    | {k: v for k, v in rating_metrics(y, p).items() if k != "confusion"})
-    return rows, [auc(cum[:, k], y >= k + 1) for k in range(3)]
+    return tradeoff_rows(X, y, kept, cum), [auc(cum[:, k], y >= k + 1) for k in range(3)]
 
 
 def main(argv: list[str] | None = None) -> int:

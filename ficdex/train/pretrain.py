@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError, ModelError
-from .vectors import _BLANK_LINES, OVERLAP_SHINGLES, _shingles, litbank_shingles, unlabeled_texts
+from .vectors import fiction_paragraphs
 
 CONFIG = Path(__file__).with_name("pretrain.cfg")
 
@@ -48,20 +48,12 @@ def pretrain_config(base: Path | None = None, overrides: dict | None = None):
 def build_corpus(data_dir: str | Path, out_path: str | Path, *, litbank_dir: str | Path | None = None) -> dict:
     """Write spaCy's raw-text JSONL, one paragraph a line; texts sharing
     `OVERLAP_SHINGLES` 8-word runs with a LitBank document are left out."""
-    held = litbank_shingles(litbank_dir)
     stats = {"texts": 0, "paragraphs": 0, "words": 0, "excluded": []}
     with open(out_path, "w", encoding="utf-8") as out:
-        for name, text in unlabeled_texts(data_dir):
-            if held and len(_shingles(text) & held) >= OVERLAP_SHINGLES:
-                stats["excluded"].append(name)
-                continue
-            stats["texts"] += 1
-            for para in _BLANK_LINES.split(text):
-                para = " ".join(para.split())
-                if para:
-                    out.write(json.dumps({"text": para}) + "\n")
-                    stats["paragraphs"] += 1
-                    stats["words"] += len(para.split())
+        for para in fiction_paragraphs(data_dir, litbank_dir, stats):
+            out.write(json.dumps({"text": para}) + "\n")
+            stats["paragraphs"] += 1
+            stats["words"] += len(para.split())
     return stats
 
 

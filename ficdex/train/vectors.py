@@ -99,6 +99,23 @@ def unlabeled_texts(data_dir: str | Path):
                         yield f"ao3/{work.get('id', '?')}", work["text"]
 
 
+def fiction_paragraphs(data_dir: str | Path, litbank_dir: str | Path | None, stats: dict):
+    """The unlabeled paragraphs every self-trained layer reads (these vectors,
+    `pretrain`'s tok2vec), whitespace collapsed; a text sharing
+    `OVERLAP_SHINGLES` 8-word runs with a LitBank document is left out and
+    named in ``stats["excluded"]``, so no CV figure reads a held-out page."""
+    held = litbank_shingles(litbank_dir)
+    for name, text in unlabeled_texts(data_dir):
+        if held and len(_shingles(text) & held) >= OVERLAP_SHINGLES:
+            stats["excluded"].append(name)
+            continue
+        stats["texts"] += 1
+        for para in _BLANK_LINES.split(text):
+            para = " ".join(para.split())
+            if para:
+                yield para
+
+
 def build_corpus(data_dir: str | Path, out_path: str | Path, *, litbank_dir: str | Path | None = None) -> dict:
     """Write the training corpus: one paragraph a line, tokens split by
     spaCy's English tokenizer (the tagger's own) and joined by spaces,
@@ -106,18 +123,11 @@ def build_corpus(data_dir: str | Path, out_path: str | Path, *, litbank_dir: str
     import spacy
 
     tokenizer = spacy.blank("en").tokenizer
-    held = litbank_shingles(litbank_dir)
     stats = {"texts": 0, "words": 0, "excluded": []}
     with open(out_path, "w", encoding="utf-8") as out:
-        for name, text in unlabeled_texts(data_dir):
-            if held and len(_shingles(text) & held) >= OVERLAP_SHINGLES:
-                stats["excluded"].append(name)
-                continue
-            stats["texts"] += 1
-            paras = (" ".join(p.split()) for p in _BLANK_LINES.split(text))
-            for doc in tokenizer.pipe(p for p in paras if p):
-                out.write(" ".join(t.text for t in doc) + "\n")
-                stats["words"] += len(doc)
+        for doc in tokenizer.pipe(fiction_paragraphs(data_dir, litbank_dir, stats)):
+            out.write(" ".join(t.text for t in doc) + "\n")
+            stats["words"] += len(doc)
     return stats
 
 
