@@ -222,10 +222,12 @@ _NOT_NAME = {"the", "of", "and", "mr", "mrs", "ms", "miss", "dr", "sir", "lady",
 
 
 def _name_words(*names: str) -> set[str]:
+    """The words (no titles, none under three letters) of names or AO3
+    character tags, each alias side of a tag read by `knowledge.tag_names`."""
     out = set()
     for n in names:
-        for side in n.split("|"):
-            out |= {w for w in "".join(ch if ch.isalnum() else " " for ch in side.split("(")[0].lower()).split()
+        for name in knowledge.tag_names(n):
+            out |= {w for w in "".join(ch if ch.isalnum() else " " for ch in name).split()
                     if len(w) > 2 and w not in _NOT_NAME}
     return out
 
