@@ -74,12 +74,32 @@ def print_summary(out: Console, data: dict) -> None:
             or "[dim]none[/dim]",
         )
     quotes = inf["quotes"]
-    tags.add_row("Quotes", NOT_BUILT if quotes is None else f"{len(quotes)}")
+    tags.add_row("Quotes", NOT_BUILT if quotes is None else _quotes_line(quotes, inf.get("conversations")))
+    talk = (inf.get("conversations") or {}).get("pairs") or []
+    if talk:
+        tags.add_row(
+            "Who talks with whom",
+            "\n".join(f"{escape(p['a_name'])} ↔ {escape(p['b_name'])} [dim]· {p['exchanges']} exchange{'' if p['exchanges'] == 1 else 's'}[/dim]" for p in talk[:5]),
+        )
     out.print(Panel(head, title=f"[bold]{data['title'] or data['id']}[/bold]", subtitle=data["id"]))
     out.print(Panel(tags, title="Inferred by ficdex"))
     why = _evidence_rows(inf)
     if why.row_count:
         out.print(Panel(why, title="Why (the passages that decided each tag)"))
+
+
+def _quotes_line(quotes: list, conversations: dict | None) -> str:
+    """How many quotes, and who speaks them: the speaker counts are what a
+    reader checks first ("does it think Lex talks more than Clark?")."""
+    line = f"{len(quotes)}"
+    speakers = (conversations or {}).get("speakers") or []
+    if speakers:
+        unattributed = sum(1 for q in quotes if q.get("type", "speech") == "speech" and not q.get("speaker"))
+        parts = [f"{escape(s['name'])} {s['quotes']} [dim]({s['words']} words)[/dim]" for s in speakers[:6]]
+        if unattributed:
+            parts.append(f"[dim]no speaker {unattributed}[/dim]")
+        line += " · " + " · ".join(parts)
+    return line
 
 
 def _evidence_rows(inf: dict) -> Table:

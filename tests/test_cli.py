@@ -101,3 +101,17 @@ def test_text_format_shows_the_evidence(samples):
     assert result.exit_code == 0, result.output
     why = result.stdout.split("Why (the passages that decided each tag)", 1)[1]
     assert "Clark Kent/Lex Luthor" in why and "kiss" in why
+
+
+def test_text_format_names_who_speaks_and_to_whom(samples):
+    """The readable summary carries the same speaker counts and pairs as the JSON."""
+    story = str(samples / "gotham-rooftops.txt")
+    data = json.loads(runner.invoke(app, ["analyze", "--format", "json", story]).stdout)
+    talk = data["inferred"]["conversations"]
+    assert talk["speakers"] and talk["pairs"]
+    text = runner.invoke(app, ["analyze", "--format", "text", story], env={"COLUMNS": "250"}).stdout
+    quotes_line = next(line for line in text.splitlines() if "Quotes" in line)
+    for s in talk["speakers"][:3]:
+        assert f"{s['name']} {s['quotes']} ({s['words']} words)" in quotes_line
+    top = talk["pairs"][0]
+    assert f"{top['a_name']} ↔ {top['b_name']}" in text
