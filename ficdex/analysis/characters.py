@@ -23,6 +23,7 @@ from .. import knowledge
 from ..knowledge import match
 from . import coref
 from . import narrator as narrator_
+from . import nominals
 from . import people as people_
 from .clusters import cluster, join_cues
 from .slots import join_by_slots
@@ -122,10 +123,15 @@ class CharacterStage:
         finals = list({id(c): c for _, _, c in names}.values())
         if narrator is not None and _find(narrator) not in finals:
             finals.append(_find(narrator))
+        walk_ons = _walk_ons(text, quotes, names)
+        finals += [c for c, _ in walk_ons]
         ids = {id(c): f"x{i}" for i, c in enumerate(finals)}
         gender = {ids[id(c)]: c.gender() for c in finals}
         name_mentions = [(s, e, ids[id(c)]) for s, e, c in names]
         nominal = self._nominals(text, finals, ids, active, name_mentions)
+        # A walk-on's description is the only name the story gives them:
+        # "said the mariner" is as sure as "said Marvel".
+        name_mentions = sorted(name_mentions + [(s, e, ids[id(c)]) for c, spans in walk_ons for s, e in spans])
         nominal += [(s, e, ids[id(c)]) for s, e, c in people_.title_nominals(
             text, {h: c for h, c in lone.items() if id(c) in ids}, sorted((s, e) for s, e, _ in name_mentions))]
         all_names = sorted(name_mentions + nominal)
@@ -213,6 +219,23 @@ class CharacterStage:
                         sightings += [(alias, start, end, entry)] * n
         doc.inferred["characters"] = chars
         return sightings
+
+
+def _walk_ons(text, quotes, names):
+    """Characters for the descriptions that speak ("said the mariner"):
+    (cluster, mention spans), see `nominals`."""
+    out = []
+    for phrase, g, spans in nominals.nominal_speakers(
+            text, list(zip(quotes.starts, quotes.ends)), sorted((s, e) for s, e, _ in names)):
+        if not spans:
+            continue
+        c = Cluster()
+        c.forms[phrase] = len(spans)  # its name in the output: the description
+        c.first = spans[0][0]
+        if g:
+            c.honor_gender[g] += 1
+        out.append((c, spans))
+    return out
 
 
 def _lower_words(text: str) -> set[str]:
