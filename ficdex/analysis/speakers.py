@@ -87,6 +87,10 @@ _AFTER = [
 _BEFORE = re.compile(rf"{_WHO}\s+{_ADV}(?P<v>{_VERB})\b[^.!?@]{{0,40}}?[,:]?\s*$", re.I)
 # Isabella had only time to press her hand and say, "…": the clause's subject speaks
 _AND_SAY = re.compile(rf"\b(?:and|to|then|,)\s+{_ADV}(?P<v>{_VERB})\s*[,:]?\s*$", re.I)
+# "Ben, who had not seen him, said in husky tones, "…"": the relative clause's antecedent
+_WHO_CLAUSE = re.compile(rf"@(?P<k>\d+)@,\s+who\b[^@\"“”.!?;]{{0,80}}?\b(?P<v>{_VERB})\b[^.!?@]{{0,40}}?[,:]?\s*$", re.I)
+# a paragraph that hands over to the quote opening the next one
+_INTRO_END = re.compile(r"(?:[,:]|--|—)\s*$")
 _TO = re.compile(r"^\s*(?:\w+ly\s+)?to\s+@(\d+)@", re.I)
 _SUBJECT_PRE = re.compile(r"(?:[.!?;:…]['\"”’]?|\b(?:and|but|then|so|now|when|as))\s*$", re.I)
 _PRON_SUBJ = re.compile(r"(?:^|[.!?;:…]['\"”’]?\s+|\b(?:and|but|then)\s+)(he|she)\b(?!['’])", re.I)
@@ -195,14 +199,35 @@ class _Sieve:
                 if who:
                     to = _TO.match(win, m.end())
                     return who, ("voice" if n == 2 else "explicit"), m.group("v").lower(), ids[int(to.group(1))] if to else None
-        a = max(before_start, q.start - 120)
-        win, ids, _ = self.masked(a, q.start)
-        m = _BEFORE.search(win)
+        got = self._before(max(before_start, q.start - 120), q.start)
+        if got or self.text[before_start : q.start - 1].strip():
+            return got
+        # 'Mrs. Bennet instantly answered,' may close the paragraph before
+        # a quote that opens its own (hard-wrapped novels, block quotes)
+        p = q.paragraph
+        if p < 1 or self.paras[p][0] != before_start:
+            return None
+        ps, pe = self.paras[p - 1]
+        k = bisect.bisect_left(self.qstarts, pe) - 1
+        a = max(ps, pe - 160, self.quotes[k].end + 1 if k >= 0 and self.quotes[k].end >= ps else ps)
+        if a >= pe or not _INTRO_END.search(self.text, a, pe):
+            return None
+        floor, self.floor = self.floor, ps
+        try:
+            return self._before(a, pe)
+        finally:
+            self.floor = floor
+
+    def _before(self, a: int, b: int):
+        """A speech verb before the quote, in text[a:b]: "Lex said, ", "Lex,
+        who had waited, said: ", "Lex turned and said: "."""
+        win, ids, _ = self.masked(a, b)
+        m = _BEFORE.search(win) or _WHO_CLAUSE.search(win)
         if m:
             who = self.who(m, ids, a)
             if who:
                 return who, "explicit", m.group("v").lower(), None
-        m = _AND_SAY.search(self.text, a, q.start - 1)
+        m = _AND_SAY.search(self.text, a, b - 1)
         if m:
             i = bisect.bisect_left(self.nstarts, m.start()) - 1
             while i >= 0 and self.narr[i]["start"] >= max(self.floor, a - 200):
