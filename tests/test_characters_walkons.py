@@ -82,3 +82,22 @@ def test_a_description_with_what_sets_it_apart():
     text = FILLER + "\n\n" + '"Yes," said the man with a smile.\n\n"No," said the man with a smile.' + "\n\n" + FILLER
     spans = [(q.start - 1, q.end + 1) for q in detect_quotes(text)]
     assert nominal_speakers(text, spans, []) == []
+
+
+def test_a_name_written_after_the_article_keeps_it():
+    # "the Tinker" is what the story calls him, always with the article
+    text = FILLER + "\n\n" + (
+        'The Tinker mended the pot. Orla paid the Tinker twice, and the Tinker thanked her.\n\n'
+        'Tobin watched the Tinker go.'
+    )
+    doc = run(tagged(text, {**NAMES, "Tinker": "PER"}))
+    tinker = next(c for c in doc.inferred["characters"] if "Tinker" in c["name"])
+    assert tinker["aliases"] == {"the Tinker": 3, "The Tinker": 1}
+    spans = [doc.story.text[m["start"]:m["end"]] for m in doc.scratch["mentions"] if m["character"] == tinker["id"]
+             and m["kind"] == "name"]
+    assert spans == ["The Tinker", "the Tinker", "the Tinker", "the Tinker"]
+    # a name the article only sometimes precedes stays as it is
+    text = FILLER + "\n\n" + "Orla met Tinker. The Tinker smiled. Tinker left, and Tobin followed Tinker."
+    doc = run(tagged(text, {**NAMES, "Tinker": "PER"}))
+    tinker = next(c for c in doc.inferred["characters"] if "Tinker" in c["name"])
+    assert tinker["aliases"] == {"Tinker": 4}
