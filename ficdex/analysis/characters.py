@@ -119,11 +119,11 @@ class CharacterStage:
             key = parse(people[i][2]).key
             if len(key) == 1 and not c.honorifics and lone.get(people_._SAME_TITLE.get(key[0], key[0])) not in (None, c):
                 names_all[i] = (s, e, _find(lone[people_._SAME_TITLE.get(key[0], key[0])]))
-        names = _with_article(text, [n for n in names_all if id(n[2]) not in junk])
+        names = nominals.with_article(text, [n for n in names_all if id(n[2]) not in junk])
         finals = list({id(c): c for _, _, c in names}.values())
         if narrator is not None and _find(narrator) not in finals:
             finals.append(_find(narrator))
-        walk_ons = _walk_ons(text, quotes, names)
+        walk_ons = nominals.walk_ons(text, quotes, names)
         finals += [c for c, _ in walk_ons]
         ids = {id(c): f"x{i}" for i, c in enumerate(finals)}
         gender = {ids[id(c)]: c.gender() for c in finals}
@@ -219,46 +219,6 @@ class CharacterStage:
                         sightings += [(alias, start, end, entry)] * n
         doc.inferred["characters"] = chars
         return sightings
-
-
-_THE = re.compile(r"(?<![\w'’-])[Tt]he\s+$")
-
-
-def _with_article(text, names):
-    """"the Invisible Man", "the Voice": a name the text writes after "the"
-    (4 times in 5, at least 3 times) is named with it — the article is
-    part of how the story names them, and "The Invisible Man" opening a
-    sentence is its subject."""
-    seen, after_the = Counter(), Counter()
-    for s, e, _ in names:
-        form = text[s:e]
-        seen[form] += 1
-        after_the[form] += bool(_THE.search(text, max(0, s - 5), s))
-    takes = {f for f, n in after_the.items() if n >= 3 and n >= 0.8 * seen[f] and not parse(f).honorific}
-    if not takes:
-        return names
-    out = []
-    for s, e, c in names:
-        m = _THE.search(text, max(0, s - 5), s) if text[s:e] in takes else None
-        out.append((m.start(), e, c) if m else (s, e, c))
-    return out
-
-
-def _walk_ons(text, quotes, names):
-    """Characters for the descriptions that speak ("said the mariner"):
-    (cluster, mention spans), see `nominals`."""
-    out = []
-    for phrase, g, spans in nominals.nominal_speakers(
-            text, list(zip(quotes.starts, quotes.ends)), sorted((s, e) for s, e, _ in names)):
-        if not spans:
-            continue
-        c = Cluster()
-        c.forms[phrase] = len(spans)  # its name in the output: the description
-        c.first = spans[0][0]
-        if g:
-            c.honor_gender[g] += 1
-        out.append((c, spans))
-    return out
 
 
 def _lower_words(text: str) -> set[str]:

@@ -22,6 +22,9 @@ off for everyone else.  A description becomes a character of its own when
 Every occurrence of the description is then a nominal mention of that
 character; its gender comes from the role word where it tells ("landlady",
 "policeman"), else from the pronouns that follow it (as for names).
+
+Names written with the article ("the Invisible Man", `with_article`) keep
+it too: the story's way of naming them, like a walk-on's description.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .names import HONORIFICS
+from .names import HONORIFICS, Cluster, parse
 
 # measured on PDNC: a walk-on's mentions span 0-26% of the novel, a named
 # character's role 28-65% (see docs/eval.md)
@@ -144,3 +147,43 @@ def _beside_a_name(text: str, body: str) -> bool:
     rx = re.compile(rf"{name},\s+(?:the|a|an)\s+(?:{_WORD}\s+)?{body}(?![\w'’-])|"
                     rf"(?<![\w'’-])the\s+{body},\s+(?:Mr|Mrs|Miss|Dr|Ms)?\.?\s*{name}")
     return bool(rx.search(text))
+
+
+_THE = re.compile(r"(?<![\w'’-])[Tt]he\s+$")
+
+
+def with_article(text, names):
+    """"the Invisible Man", "the Voice": a name the text writes after "the"
+    (4 times in 5, at least 3 times) is named with it — the article is
+    part of how the story names them, and "The Invisible Man" opening a
+    sentence is its subject."""
+    seen, after_the = Counter(), Counter()
+    for s, e, _ in names:
+        form = text[s:e]
+        seen[form] += 1
+        after_the[form] += bool(_THE.search(text, max(0, s - 5), s))
+    takes = {f for f, n in after_the.items() if n >= 3 and n >= 0.8 * seen[f] and not parse(f).honorific}
+    if not takes:
+        return names
+    out = []
+    for s, e, c in names:
+        m = _THE.search(text, max(0, s - 5), s) if text[s:e] in takes else None
+        out.append((m.start(), e, c) if m else (s, e, c))
+    return out
+
+
+def walk_ons(text, quotes, names):
+    """Characters for the descriptions that speak ("said the mariner"):
+    (cluster, mention spans), see `nominal_speakers`."""
+    out = []
+    for phrase, g, spans in nominal_speakers(
+            text, list(zip(quotes.starts, quotes.ends)), sorted((s, e) for s, e, _ in names)):
+        if not spans:
+            continue
+        c = Cluster()
+        c.forms[phrase] = len(spans)  # its name in the output: the description
+        c.first = spans[0][0]
+        if g:
+            c.honor_gender[g] += 1
+        out.append((c, spans))
+    return out
