@@ -13,12 +13,14 @@ are documented in docs/quotes.md.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 
 from ..model import count_words
 from .pipeline import Analysis, register
 from .quotes import Quote, detect_quotes
 from .speaker_model import decode, load_model, quote_features, rerank
+from .speaker_turns import load_turns
 from .speakers import CONFIDENCE, THOUGHT_VERBS, _Sieve, extend_mentions
 
 # Narration paragraphs a conversation survives.  Two lets "Lex poured the
@@ -27,11 +29,26 @@ GAP = 2
 
 
 class _Turn:
-    __slots__ = ("first", "last", "quotes", "speaker", "rule", "vocative", "p")
+    __slots__ = ("first", "last", "quotes", "speaker", "rule", "vocative", "p", "narr")
 
     def __init__(self, first, last, quotes):
         self.first, self.last, self.quotes = first, last, quotes
         self.speaker = self.rule = self.vocative = self.p = None
+        self.narr = False
+
+
+_NONWORD = re.compile(r"\W+")
+
+
+def _has_narration(text, start, end, quotes) -> bool:
+    """Fifteen word characters outside the quotes of a turn (", he said." is
+    fewer): the decoder's turn-taking differs when narration sits in the turn."""
+    n, pos = 0, start
+    for q in quotes:
+        n += len(_NONWORD.sub("", text[pos : q.start][:60]))
+        pos = max(pos, q.end)
+    n += len(_NONWORD.sub("", text[pos:end][:60]))
+    return n >= 15
 
 
 def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, breaks=frozenset(), model=True,
@@ -85,6 +102,7 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
             t.speaker = next((out[i]["speaker"] for i in speech if out[i]["speaker"]), None)
             t.rule = next((out[i]["rule"] for i in speech if out[i]["speaker"]), None)
             t.vocative = next((v for v in (sv.vocative(quotes[i]) for i in speech) if v), None)
+            t.narr = _has_narration(text, s, paragraphs[t.last][1], [quotes[i] for i in idxs])
             turns.append(t)
 
     convs = _conversations(turns, breaks)
@@ -121,7 +139,10 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
             else:
                 scored = rerank(feats, out, {"weights": weights["weights2"], "protect": weights.get("protect")})
                 if weights.get("decode"):
-                    decode(convs, scored, out, weights["decode"])
+                    # learned turn-taking (speaker_turns.json) for the shipped
+                    # ranker; a dict of weights brings its own, or the constants
+                    turns = weights.get("turns") or (load_turns() if model is True else None)
+                    decode(convs, scored, out, {**weights["decode"], "turns": turns} if turns else weights["decode"])
 
     for conv in convs:
         spk = [next((out[i]["speaker"] for i in t.quotes if out[i]["speaker"]), None) for t in conv]
