@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ficdex.analysis import dialogue, speaker_model
+from ficdex.analysis import dialogue, speaker_decode, speaker_model, speaker_turns
 from ficdex.analysis.dialogue import attribute
 from ficdex.analysis.quotes import detect_quotes
 from ficdex.analysis.speaker_mlp import feature_matrix, fit, to_spec
@@ -57,6 +57,8 @@ SHIPPED = "named+acting"
 # costs LitBank's speakers 0.7 (its paragraphs are rebuilt, so one
 # speaker's continued speech reads as consecutive turns); same 0 keeps both.
 DECODE = {"same": 0.0, "alt": 0.5, "top": 4, "voc": 1.0}
+# The learned turn-taking (`speaker_turns.py`, `--turns`) starts from those constants.
+TURNS_START = {k: DECODE[k] for k in ("same", "alt", "voc")}
 
 
 def pipeline_inputs(name: str, text: str, cache: Path | None, entities_cache: Path | None = None):
@@ -222,6 +224,39 @@ def tune_decode(folds: list[list[Book]]) -> None:
           + (f";  shipped DECODE {per_grid[here] / total:.4f}" if here is not None else ""))
 
 
+def turn_examples(b: Book) -> list:
+    """The decoder's segments of one novel with each turn's gold candidate."""
+    convs, scored, before, _ = b.keep
+    segs = [s for s in speaker_decode.segments(convs, scored, before) if len(s) > 1]
+    opts = [speaker_decode.options(s, scored, DECODE["top"]) for s in segs]
+    golds = [[b.labels.get(t[0][0]) for t in s] for s in segs]
+    return speaker_turns.examples(segs, opts, golds, b.cmap)
+
+
+def learn_turns(books: list[Book], folds: list[list[Book]], write: bool) -> None:
+    """The decoder's turn-taking learned (`speaker_turns.fit`) on the other
+    folds' held-out ranker scores; each fold decoded with its own weights."""
+    ex = {b.name: turn_examples(b) for b in books}
+    total: dict = {}
+    for test in folds:
+        w = speaker_turns.fit([e for b in books if b not in test for e in ex[b.name]], TURNS_START)
+        for b in test:
+            add(total, b.redecode(b.keep, {"top": DECODE["top"], "turns": w}))
+    show(f"two passes + learned turn-taking, {len(folds)}-fold CV", total)
+    if write:
+        w = speaker_turns.fit([e for b in books for e in ex[b.name]], TURNS_START)
+        a = total["all"]
+        speaker_turns.TURNS_PATH.write_text(json.dumps({
+            "about": "Turn-taking weights of the joint decoder (speaker_turns.transition); trained by "
+                     "benchmarks/quotes_train.py --write-turns on the held-out ranker scores of the PDNC novels "
+                     "listed. Numbers only, no text.",
+            "trained_on": [b.name for b in books],
+            "cv": {"folds": len(folds), "by": "novel", "speaker_accuracy": round(a["correct"] / a["quotes"], 4)},
+            "weights": w,
+        }, indent=1) + "\n")
+        print(f"wrote {speaker_turns.TURNS_PATH}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, help="keep the characters stage's output (delete when it changes)")
@@ -237,6 +272,12 @@ def main(argv=None) -> int:
     ap.add_argument("--novels", nargs="*", help="a subset (for debugging; report the whole set)")
     ap.add_argument("--tune-decode", action="store_true",
                     help="choose the decoder's turn-taking constants inside the folds (nested) and report")
+    ap.add_argument("--turns", action="store_true",
+                    help="learn the decoder's turn-taking inside the folds and report (speaker_turns.py)")
+    ap.add_argument("--write-turns", action="store_true",
+                    help="--turns, then learn it on all novels and write speaker_turns.json")
+    ap.add_argument("--keep-out", type=Path,
+                    help="pickle each novel's held-out decoder inputs (benchmarks/quotes_errors.py reads them)")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -264,7 +305,7 @@ def main(argv=None) -> int:
         for b in test:
             s, r1 = b.score(False), b.score({"weights": w1, "protect": protect})
             r2 = b.score({"weights": w1, "weights2": w2, "protect": protect})
-            b.keep = [] if args.tune_decode else None
+            b.keep = [] if args.tune_decode or args.keep_out or args.turns or args.write_turns else None
             r3 = b.score({"weights": w1, "weights2": w2, "protect": protect, "decode": DECODE}, b.keep)
             for total, r in ((sieve, s), (one, r1), (two, r2), (joint, r3)):
                 add(total, r)
@@ -277,8 +318,13 @@ def main(argv=None) -> int:
     show(f"ranker, two passes, {args.folds}-fold CV", two)
     show(f"two passes + joint decoding, {args.folds}-fold CV", joint)
     ranked = joint
+    if args.keep_out:
+        args.keep_out.write_bytes(pickle.dumps({b.name: b.keep for b in books}))
+        print(f"wrote {args.keep_out}")
     if args.tune_decode:
         tune_decode(folds)
+    if args.turns or args.write_turns:
+        learn_turns(books, folds, args.write_turns)
     if args.write:
         w1, w2 = train(books)
         a = ranked["all"]
