@@ -29,6 +29,7 @@ it too: the story's way of naming them, like a walk-on's description.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -124,15 +125,33 @@ def nominal_speakers(text: str, quote_spans: list[tuple[int, int]],
             continue
         phrase = " ".join(words)
         body = r"\s+".join(map(re.escape, words[1:]))
-        rx = re.compile(rf"(?<![\w'’-])[Tt]he\s+{body}(?![\w'’-])")
-        spans = [(m.start(), m.end()) for m in rx.finditer(text)]
-        if not spans or _spread(spans, len(text)) > MAX_SPREAD or _beside_a_name(text, body):
+        # the description's own words first (a literal the regex finds fast), then its article
+        hits = [(m.start(), m.end()) for m in re.finditer(rf"{body}(?![\w'’-])", text)
+                if not m.start() or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "'’-_")]
+        spans = [(a, e) for s, e in hits if (a := _article_start(text, s)) is not None]
+        if not spans or _spread(spans, len(text)) > MAX_SPREAD or _beside_a_name(text, hits):
             continue
-        spans = [s for s in spans if not any(a < s[1] and s[0] < b for a, b in taken)]
+        starts = [a for a, _ in taken]
+        spans = [(s, e) for s, e in spans if not _overlaps(taken, starts, s, e)]
         head = words[-1]
         gender = "female" if _FEMALE.search(head) else "male" if _MALE.search(head) else None
         out.append((phrase, gender, spans))
     return out
+
+
+def _article_start(text: str, s: int) -> int | None:
+    """Where "the"/"The" begins, when it comes right before offset `s`."""
+    j = s
+    while j > s - 3 and j > 0 and text[j - 1].isspace():
+        j -= 1
+    if j == s or j < 3 or text[j - 3 : j] not in ("the", "The"):
+        return None
+    return j - 3 if j == 3 or not (text[j - 4].isalnum() or text[j - 4] in "'’-_") else None
+
+
+def _overlaps(taken: list[tuple[int, int]], starts: list[int], s: int, e: int) -> bool:
+    i = bisect.bisect_left(starts, e) - 1
+    return i >= 0 and taken[i][1] > s
 
 
 def _spread(spans: list[tuple[int, int]], length: int) -> float:
@@ -141,15 +160,18 @@ def _spread(spans: list[tuple[int, int]], length: int) -> float:
     return (hi - lo) / max(1, length)
 
 
-def _beside_a_name(text: str, body: str) -> bool:
+def _beside_a_name(text: str, hits: list[tuple[int, int]]) -> bool:
     """"Mr. Sowerberry, the (parochial) undertaker" / "the undertaker, Mr. Sowerberry"."""
-    name = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*"
-    rx = re.compile(rf"{name},\s+(?:the|a|an)\s+(?:{_WORD}\s+)?{body}(?![\w'’-])|"
-                    rf"(?<![\w'’-])the\s+{body},\s+(?:Mr|Mrs|Miss|Dr|Ms)?\.?\s*{name}")
-    return bool(rx.search(text))
+    for s, e in hits:
+        if _NAME_THEN.search(text, max(0, s - 80), s) or (
+                _article_start(text, s) is not None and _THEN_NAME.match(text, e)):
+            return True
+    return False
 
 
-_THE = re.compile(r"(?<![\w'’-])[Tt]he\s+$")
+_NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*"
+_NAME_THEN = re.compile(rf"{_NAME},\s+(?:the|a|an)\s+(?:{_WORD}\s+)?$")
+_THEN_NAME = re.compile(rf",\s+(?:(?:Mr|Mrs|Miss|Dr|Ms)\.?\s*)?{_NAME}")
 
 
 def with_article(text, names):
@@ -161,14 +183,14 @@ def with_article(text, names):
     for s, e, _ in names:
         form = text[s:e]
         seen[form] += 1
-        after_the[form] += bool(_THE.search(text, max(0, s - 5), s))
+        after_the[form] += _article_start(text, s) is not None
     takes = {f for f, n in after_the.items() if n >= 3 and n >= 0.8 * seen[f] and not parse(f).honorific}
     if not takes:
         return names
     out = []
     for s, e, c in names:
-        m = _THE.search(text, max(0, s - 5), s) if text[s:e] in takes else None
-        out.append((m.start(), e, c) if m else (s, e, c))
+        a = _article_start(text, s) if text[s:e] in takes else None
+        out.append((s if a is None else a, e, c))
     return out
 
 
