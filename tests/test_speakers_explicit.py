@@ -42,3 +42,13 @@ def test_a_paragraph_that_ends_its_sentence_hands_over_nothing():
             '"We leave at dawn."')
     got = speakers(text)
     assert got["We leave at dawn."][1] != "explicit"
+
+
+def test_older_speech_verbs_hand_the_quote_to_their_subject():
+    text = ('Harriet sat by the fire with Edmund and Clara.\n\n'
+            '"We leave at dawn," said Edmund.\n\n'
+            '"Not before breakfast," interposed Clara.\n\n'
+            '"At dawn," Edmund pursued, "and not a minute later."')
+    got = speakers(text)
+    assert got["Not before breakfast,"] == ("Clara", "explicit")
+    assert got["At dawn,"] == ("Edmund", "explicit")

@@ -68,7 +68,10 @@ SPEECH_VERBS = _forms(
     "confess remind urge order command instruct caution venture persist resume rejoin conclude "
     "assent object wail shriek pant whimper croak rasp manage correct counter argue note inform "
     "assure promise guess prompt press pipe up giggle snicker sniff sing coo rumble drone squeak "
-    "squeal yelp howl muse observe comment reason hazard falter query question counsel"
+    "squeal yelp howl muse observe comment reason hazard falter query question counsel "
+    # found beside PDNC's quotes, where they hand the quote to their subject
+    "interpose pursue ejaculate remonstrate acquiesce assert bawl thunder quaver pronounce "
+    "proclaim bluster reassure screech expostulate grunt chatter opine snarl lisp nod:nods:nodded echo:echoes:echoed"
 )
 THOUGHT_VERBS = _forms("think:thinks:thought wonder ponder reflect")
 
