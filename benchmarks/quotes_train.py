@@ -30,6 +30,7 @@ import numpy as np
 from ficdex.analysis import dialogue, speaker_decode, speaker_model, speaker_turns
 from ficdex.analysis.dialogue import attribute
 from ficdex.analysis.quotes import detect_quotes
+from ficdex.analysis.speaker_antecedent import FEATURES as ANTE_FEATURES, add_antecedent, antecedent_group, antecedent_row
 from ficdex.analysis.speaker_mlp import feature_matrix, fit, to_spec
 from ficdex.analysis.speaker_model import MODEL_PATH
 from ficdex.eval.align import OffsetMap
@@ -59,6 +60,9 @@ SHIPPED = "named+acting"
 DECODE = {"same": 0.0, "alt": 0.5, "top": 4, "voc": 1.0}
 # The learned turn-taking (`speaker_turns.py`, `--turns`) starts from those constants.
 TURNS_START = {k: DECODE[k] for k in ("same", "alt", "voc")}
+# The "he said" antecedent model (`speaker_antecedent.py`): its hidden
+# units, or -1 for none.
+ANTECEDENT = -1
 
 
 def pipeline_inputs(name: str, text: str, cache: Path | None, entities_cache: Path | None = None):
@@ -183,6 +187,26 @@ def matrices(books: list[Book], vocab: list[str], attr: str = "feats"):
     return X, np.array(groups), np.array(gold)
 
 
+def ante_matrices(books: list[Book], vocab: list[str], attr: str = "feats"):
+    """The antecedent model's data: per "he said" quote, its candidates of
+    the pronoun's gender, and the gold one among them."""
+    rows, groups, gold = [], [], []
+    g = 0
+    for b in books:
+        for i, cands, feats in getattr(b, attr):
+            idx = antecedent_group(feats)
+            spk = b.labels.get(i)
+            pos = [n for n, k in enumerate(idx) if spk is not None and b.cmap.get(cands[k]) == spk]
+            if len(idx) < 2 or not pos:
+                continue
+            gold.append(len(rows) + pos[0])
+            rows.extend(antecedent_row(feats[k]) for k in idx)
+            groups.extend([g] * len(idx))
+            g += 1
+    X = feature_matrix(rows, {k: n for n, k in enumerate(vocab)}, len(vocab))
+    return X, np.array(groups), np.array(gold)
+
+
 def add(total, res):
     for k, c in res.items():
         total.setdefault(k, Counter()).update(c)
@@ -278,6 +302,8 @@ def main(argv=None) -> int:
                     help="--turns, then learn it on all novels and write speaker_turns.json")
     ap.add_argument("--keep-out", type=Path,
                     help="pickle each novel's held-out decoder inputs (benchmarks/quotes_errors.py reads them)")
+    ap.add_argument("--antecedent", type=int, default=ANTECEDENT,
+                    help="the 'he said' antecedent model's hidden units (0: linear; -1: no antecedent model)")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -285,18 +311,41 @@ def main(argv=None) -> int:
     print(f"{len(books)} novels ready in {time.time() - t0:.0f}s")
     vocab = sorted({k for b in books for _, _, fs in b.feats for f in fs for k in f if not k.startswith(tuple(args.drop) or "\0")})
     folds = [books[k :: args.folds] for k in range(args.folds)]
+    ante = args.antecedent >= 0
+    avocab = sorted({k for k in vocab if k.startswith(("pg_", "kin_"))})
+    if ante:
+        vocab = sorted(set(vocab) | set(ANTE_FEATURES))
     vocab2 = sorted(set(vocab) | {"sieve_ranked", "first_pass_p"})
     protect = PROTECT[SHIPPED]
+
+    def fit_ante(books_, attr):
+        return to_spec(avocab, fit(*ante_matrices(books_, avocab, attr), hidden=args.antecedent, l2=args.l2,
+                                   l2_hidden=args.l2_hidden, iters=args.iters))
+
+    def nested_ante(books_, attr):
+        """Each training novel's antecedent probabilities from a model that
+        never saw it (inner folds), and the model of all of them."""
+        parts = [books_[k :: min(6, len(books_))] for k in range(min(6, len(books_)))]
+        for part in parts:
+            spec = fit_ante([b for b in books_ if b not in part], attr) if len(parts) > 1 else None
+            for b in part:
+                b.ante = spec
+                add_antecedent(getattr(b, attr), spec)
+        return fit_ante(books_, attr)
 
     def train(books_):
         """Pass 1 on the sieve's features; pass 2 on features computed after pass 1."""
         opts = dict(hidden=args.hidden, l2=args.l2, l2_hidden=args.l2_hidden, iters=args.iters)
+        a1 = nested_ante(books_, "feats") if ante else None
         w1 = to_spec(vocab, fit(*matrices(books_, vocab), **opts))
-        m1 = {"weights": w1, "protect": protect}
         for b in books_:
             b.feats2 = []
+            m1 = {"weights": dict(w1, antecedent=b.ante) if ante else w1, "protect": protect}
             attribute(b.story.text, b.paras, b.quotes, b.mentions, b.characters, b.breaks, model=m1, collect=b.feats2)
+        a2 = nested_ante(books_, "feats2") if ante else None
         w2 = to_spec(vocab2, fit(*matrices(books_, vocab2, "feats2"), **opts))
+        if ante:
+            w1["antecedent"], w2["antecedent"] = a1, a2
         return w1, w2
 
     sieve, one, two, joint = {}, {}, {}, {}

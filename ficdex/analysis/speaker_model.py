@@ -24,9 +24,11 @@ import json
 import math
 from pathlib import Path
 
+from .speaker_antecedent import add_antecedent
 from .speaker_decode import decode  # noqa: F401  (the ranker's last step, re-exported)
 from .speaker_mlp import scorer_for
-from .speaker_pronoun import IMPLICIT_RULES, add_implicit_features, add_pronoun_features, same_gender_ranks
+from .speaker_pronoun import (KIN_GENDER, IMPLICIT_RULES, add_implicit_features, add_pronoun_features, kin_family,
+                              same_gender_ranks)
 
 MODEL_PATH = Path(__file__).with_name("speaker_model.json")
 
@@ -155,10 +157,14 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
         how = r.get("_how") if r.get("rule") == "explicit" else None
         pron = how[1] if how and how[0] in ("pronoun", "resolved") else None
         want = "male" if pron in ("he", "him") else "female" if pron in ("she", "her") else None
+        # "said her mother": the mother's gender, and her possessor is not she
+        kin = how[2] if how and how[0] == "kin" else None
+        if kin:
+            want = KIN_GENDER.get(how[1])
         rk = _rule_key(r)
         # "he said": the latest men named before the quote, and the latest
         # named as a sentence subject, whoever the pronoun was resolved to
-        ranks = same_gender_ranks(sv, lo, q.start, want, ps) if want else None
+        ranks = same_gender_ranks(sv, lo, q.start, want, ps, paragraphs[p - 1][0] if p else ps) if want else None
         g_recent, g_subj = (ranks.recent[:2], ranks.subj[0] if ranks.subj else None) if want else ([], None)
         prev_gender = sv.gender.get(neigh[-1][0]) if -1 in neigh else None
         # the conversation's participants: who has spoken in it so far (the
@@ -240,6 +246,11 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
                 f["pron_prev_turn"] = 1.0
             if prev_gender and g:
                 f["gender_as_prev" if g == prev_gender else "gender_not_prev"] = 1.0
+            if kin:
+                if c == kin:
+                    f["kin_possessor"] = 1.0
+                elif kin_family(sv.names, kin, c):
+                    f["kin_family"] = 1.0
             if c == sv.narrator:
                 f["narrator"] = 1.0
                 if pron in ("i", "we"):
@@ -290,6 +301,8 @@ def rerank(feats, out, model: dict) -> dict[int, dict[str, float]]:
     answer of a rule in `model["protect"]` is kept (the ranker only scores it).
     Returns each quote's candidates with their log probabilities, for `decode`."""
     protect = set(model.get("protect") or ())
+    if model["weights"].get("antecedent"):
+        add_antecedent(feats, model["weights"]["antecedent"])
     flat = [f for _, _, rows in feats for f in rows]
     every = scorer_for(model["weights"]).scores(flat).tolist()
     scored, at = {}, 0
