@@ -52,3 +52,10 @@ def test_older_speech_verbs_hand_the_quote_to_their_subject():
     got = speakers(text)
     assert got["Not before breakfast,"] == ("Clara", "explicit")
     assert got["At dawn,"] == ("Edmund", "explicit")
+
+
+def test_was_her_reply_names_the_speaker():
+    text = ('Harriet sat by the fire with Edmund and Clara.\n\n'
+            '"We leave at dawn," said Edmund.\n\n'
+            '"Not before breakfast," was Clara\'s only reply.')
+    assert speakers(text)["Not before breakfast,"] == ("Clara", "explicit")

@@ -86,6 +86,9 @@ _AFTER = [
     re.compile(rf"{_LEAD}{_WHO}\s+{_ADV}(?P<v>{_VERB})\b", re.I),
     re.compile(rf"{_LEAD}(?P<v>{_VERB})\s+{_ADV}{_WHO}(?!\w)", re.I),
     re.compile(rf"{_LEAD}@(?P<k>\d+)@['’]s?\s+(?:\w+\s+){{0,2}}(?P<v>voice|tone|words|reply|answer|whisper)\b", re.I),
+    # "…" was Mr. Allen's consolation / was his only reply
+    re.compile(rf"{_LEAD}(?:was|were)\s+@(?P<k>\d+)@(?:['’]s)?\s+(?:\w+\s+){{0,2}}(?P<v>reply|answer|rejoinder|remark|"
+               rf"exclamation|consolation|observation|comment|retort|response|cry|question|greeting|salutation)\b", re.I),
 ]
 # Lex said, "…" / Lex turned to him and said: "…"
 _BEFORE = re.compile(rf"{_WHO}\s+{_ADV}(?P<v>{_VERB})\b[^.!?@]{{0,40}}?[,:]?\s*$", re.I)
