@@ -98,3 +98,17 @@ def test_ranker_features_mark_the_possessor_and_the_family():
     assert f["c0"].get("kin_possessor") == 1.0
     assert f["c1"].get("kin_family") == 1.0 and f["c1"].get("pron_match") == 1.0
     assert f["c2"].get("pron_mismatch") == 1.0
+
+
+def test_second_pass_keeps_he_said_when_the_first_pass_changed_the_answer():
+    text = 'Oren came in. Mira smiled at him.\n"Sit down," he said.'
+    ps = paras(text)
+    qs = detect_quotes(text, ps)
+    # first-pass weights that overturn "he said" (the sieve's Oren) for the woman
+    model = {"weights": {"vocab": ["pron_mismatch"], "w": [10.0]}, "protect": []}
+    feats: list = []
+    attribute(text, ps, qs, mentions(text), CHARS, model=model, collect=feats)
+    (_, cands, rows), = feats
+    f = dict(zip(cands, rows))
+    assert f["c0"].get("sieve_ranked") == 1.0  # the first pass changed it
+    assert f["c0"].get("pron_mismatch") == 1.0 and f["c2"].get("pron_match") == 1.0

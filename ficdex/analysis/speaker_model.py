@@ -154,7 +154,9 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
         ment_before = mentioned(ps, q.start)
         ment_after = mentioned(q.end, pe)
         prev_para = mentioned(*paragraphs[p - 1]) if p > 0 else set()
-        how = r.get("_how") if r.get("rule") == "explicit" else None
+        # the speech verb's subject stays evidence when the first pass
+        # changed the answer ("ranked"): the second pass lost "he said" before
+        how = r.get("_how") if r.get("rule") in ("explicit", "ranked") else None
         pron = how[1] if how and how[0] in ("pronoun", "resolved") else None
         want = "male" if pron in ("he", "him") else "female" if pron in ("she", "her") else None
         # "said her mother": the mother's gender, and her possessor is not she
