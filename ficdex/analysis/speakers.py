@@ -218,8 +218,7 @@ class _Sieve:
         got = self._before(max(before_start, q.start - 120), q.start)
         if got or self.text[before_start : q.start - 1].strip():
             return got
-        # 'Mrs. Bennet instantly answered,' may close the paragraph before
-        # a quote that opens its own (hard-wrapped novels, block quotes)
+        # 'Mrs. Bennet instantly answered,' may end the paragraph before the quote's own
         p = q.paragraph
         if p < 1 or self.paras[p][0] != before_start:
             return None
@@ -229,10 +228,8 @@ class _Sieve:
         if a >= pe or not _INTRO_END.search(self.text, a, pe):
             return None
         floor, self.floor = self.floor, ps
-        try:
-            return self._before(a, pe)
-        finally:
-            self.floor = floor
+        got, self.floor = self._before(a, pe), floor
+        return got
 
     def _before(self, a: int, b: int):
         """A speech verb before the quote, in text[a:b]: "Lex said, ", "Lex,
