@@ -25,7 +25,6 @@ bound what a better turn-taking model can gain.
 from __future__ import annotations
 
 import argparse
-import bisect
 import csv
 import pickle
 import sys
@@ -42,23 +41,6 @@ from ficdex.eval.pdnc import novel_names  # noqa: E402
 def genders(name: str) -> dict[int, str]:
     with (ROOT / "data" / name / "character_info.csv").open(encoding="utf-8") as fh:
         return {int(r["Character ID"]): r["Gender"] for r in csv.DictReader(fh)}
-
-
-def gold_index(b: Book) -> dict[int, int]:
-    """Predicted quote -> the gold quote it overlaps most."""
-    spans = sorted((s, e, j) for j, (sp, _) in enumerate(b.gold) for s, e in sp)
-    starts = [s for s, _, _ in spans]
-    out = {}
-    for i, q in enumerate(b.quotes):
-        k = bisect.bisect_right(starts, q.end) - 1
-        best, ov = None, 0
-        for s, e, j in spans[max(0, k - 5) : k + 1]:
-            o = min(e, q.end) - max(s, q.start)
-            if o > ov:
-                best, ov = j, o
-        if best is not None:
-            out[i] = best
-    return out
 
 
 def first_person(b: Book) -> bool:
@@ -84,7 +66,7 @@ def redecode(b: Book, keep, weights: dict) -> list:
 
 def classify(b: Book, keep, typ: str, tally: Counter, extra: Counter) -> None:
     convs, scored, before, final = keep
-    gi = gold_index(b)
+    gi = b.gold_index()
     gen = genders(b.name)
     fp = first_person(b)
     mapped = {g for g in b.cmap.values() if g is not None}
@@ -153,7 +135,7 @@ def classify(b: Book, keep, typ: str, tally: Counter, extra: Counter) -> None:
 def oracle(b: Book, keep, mode: str) -> tuple[int, int]:
     """Decoded turn accuracy (per scored speech quote) with gold help."""
     convs, scored, before, final = keep
-    gi = gold_index(b)
+    gi = b.gold_index()
     gold_of = lambda i: b.gold[gi[i]][1] if i in gi else None  # noqa: E731
     sc = dict(scored)
     out = [dict(r) for r in before]

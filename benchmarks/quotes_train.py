@@ -35,7 +35,7 @@ from ficdex.analysis.speaker_mlp import feature_matrix, fit, to_spec
 from ficdex.analysis.speaker_model import MODEL_PATH
 from ficdex.eval.align import OffsetMap
 from ficdex.eval.ao3 import story_from_text
-from ficdex.eval.pdnc import alias_key, load_novel, map_characters, novel_names, score_units, units
+from ficdex.eval.pdnc import load_novel, map_characters, novel_names, score_units, units
 from ficdex.model import Source
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdnc"
@@ -118,19 +118,23 @@ class Book:
         self.labels = self._labels()
 
     def _labels(self):
-        """Gold speaker of each predicted quote: the gold quote overlapping it most."""
-        spans = sorted((s, e, spk) for sp, spk in self.gold for s, e in sp)
-        starts = [s for s, _, _ in spans]
+        """Gold speaker of each predicted quote."""
+        return {i: self.gold[j][1] for i, j in self.gold_index().items()}
+
+    def gold_index(self) -> dict[int, int]:
+        """Predicted quote -> the gold quote overlapping it most."""
         import bisect
 
+        spans = sorted((s, e, j) for j, (sp, _) in enumerate(self.gold) for s, e in sp)
+        starts = [s for s, _, _ in spans]
         out = {}
         for i, q in enumerate(self.quotes):
-            j = bisect.bisect_right(starts, q.end) - 1
+            k = bisect.bisect_right(starts, q.end) - 1
             best, ov = None, 0
-            for s, e, spk in spans[max(0, j - 5) : j + 1]:
+            for s, e, j in spans[max(0, k - 5) : k + 1]:
                 o = min(e, q.end) - max(s, q.start)
                 if o > ov:
-                    best, ov = spk, o
+                    best, ov = j, o
             if best is not None:
                 out[i] = best
         return out
