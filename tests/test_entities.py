@@ -422,3 +422,16 @@ def test_a_name_used_once_keeps_the_taggers_reading():
     model = {"hi": 0.9, "lo": 0.5}
     assert nt.apply(text, once, once, model, probs={"Brannock": 0.3}) == once
     assert nt.apply(text, once, once, model, probs={"Brannock": 0.05}) == []
+
+
+def test_a_name_written_only_after_a_form_of_address_is_a_person():
+    """A walk-on the tagger never tags and the story only calls "Madam Quillon"
+    is a person even when the pass is undecided; "General Hospital" (a title
+    that also begins places) and a name addressed once are left alone."""
+    from ficdex.analysis import nametypes as nt
+
+    text = ("Madam Quillon swept in out of the rain at the General Hospital.\n\n"
+            "Madam Quillon shook out her shawl. Dr. Ostlevy stayed by the General Hospital door.")
+    undecided = {w: 0.5 for w in ("Quillon", "Ostlevy", "Hospital")}
+    out = nt.apply(text, [], [], {"hi": 0.9, "lo": 0.1}, probs=undecided)
+    assert [(text[e["start"] : e["end"]], e["label"]) for e in out] == [("Madam Quillon", "PER")] * 2

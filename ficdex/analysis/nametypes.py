@@ -229,7 +229,7 @@ def apply(
         probs = probabilities(model, feats)
     if not probs:
         return entities
-    person = {w for w, p in probs.items() if p >= hi}
+    person = {w for w, p in probs.items() if p >= hi} | _always_addressed(text, toks, occ)
     once = min(lo, LO_ONCE)
     unlikely = {w for w, p in probs.items() if p < (lo if len(occ.get(w, ())) >= MIN_DROP else once)}
 
@@ -303,6 +303,24 @@ def _relabel(ws, person, unlikely) -> bool:
 # Titles written with a full stop; any other word before one ends a
 # sentence ("... the Prince. Quenby"), so it is no part of the name.
 _ABBREVIATED = frozenset("mr mrs ms dr st capt col prof rev mme mlle gen lt sgt messrs".split())
+
+
+# forms of address that stand only before a person's name ("Madam Pince"),
+# unlike "General", "King" or "St" that also begin places and things
+_ADDRESS = frozenset("mr mrs ms miss mister missus madam madame mme mlle mademoiselle monsieur dr professor".split())
+
+
+def _always_addressed(text: str, toks, occ) -> set[str]:
+    """Words the story writes at least twice and only after a form of
+    address: a name, however little else the story says of it (a walk-on
+    named "Madam Pince" twice is untagged and says nothing else)."""
+    def after_address(i: int) -> bool:
+        k = i - 1
+        if k >= 0 and text[toks[k][0] : toks[k][1]] == ".":
+            k -= 1
+        return k >= 0 and text[toks[k][0] : toks[k][1]].lower() in _ADDRESS
+
+    return {w for w, ix in occ.items() if len(ix) >= 2 and all(after_address(i) for i in ix)}
 
 
 def _is_title(word: str, stop: str) -> bool:
