@@ -273,16 +273,22 @@ def learn_turns(books: list[Book], folds: list[list[Book]], write: bool) -> None
     show(f"two passes + learned turn-taking, {len(folds)}-fold CV", total)
     if write:
         w = speaker_turns.fit([e for b in books for e in ex[b.name]], TURNS_START)
-        a = total["all"]
-        speaker_turns.TURNS_PATH.write_text(json.dumps({
-            "about": "Turn-taking weights of the joint decoder (speaker_turns.transition); trained by "
-                     "benchmarks/quotes_train.py --write-turns on the held-out ranker scores of the PDNC novels "
-                     "listed. Numbers only, no text.",
-            "trained_on": [b.name for b in books],
-            "cv": {"folds": len(folds), "by": "novel", "speaker_accuracy": round(a["correct"] / a["quotes"], 4)},
-            "weights": w,
-        }, indent=1) + "\n")
-        print(f"wrote {speaker_turns.TURNS_PATH}")
+        write_model(speaker_turns.TURNS_PATH,
+                    "Turn-taking weights of the joint decoder (speaker_turns.transition); trained by "
+                    "benchmarks/quotes_train.py --write-turns on the held-out ranker scores of the PDNC novels "
+                    "listed. Numbers only, no text.",
+                    books, {"folds": len(folds), "speaker_accuracy": accuracy(total)}, weights=w)
+
+
+def accuracy(tally: dict) -> float:
+    return round(tally["all"]["correct"] / tally["all"]["quotes"], 4)
+
+
+def write_model(path: Path, about: str, books, cv: dict, **rest) -> None:
+    """A shipped JSON of numbers: what it is, the novels it learned from, its CV figures, then `rest`."""
+    body = {"about": about, "trained_on": [b.name for b in books], "cv": {"folds": cv.pop("folds"), "by": "novel", **cv}}
+    path.write_text(json.dumps({**body, **rest}, indent=1) + "\n")
+    print(f"wrote {path}")
 
 
 def main(argv=None) -> int:
@@ -380,22 +386,13 @@ def main(argv=None) -> int:
         learn_turns(books, folds, args.write_turns)
     if args.write:
         w1, w2 = train(books)
-        a = ranked["all"]
-        args.out.write_text(json.dumps({
-            "about": "Speaker ranker weights (conditional logit over sieve features); trained by "
-                     "benchmarks/quotes_train.py on the pipeline's characters for the PDNC novels listed. "
-                     "Weights only, no text.",
-            "trained_on": [b.name for b in books],
-            "cv": {"folds": args.folds, "by": "novel", "speaker_accuracy": round(a["correct"] / a["quotes"], 4),
-                   "one_pass": round(one["all"]["correct"] / one["all"]["quotes"], 4),
-                   "two_passes": round(two["all"]["correct"] / two["all"]["quotes"], 4),
-                   "sieve_alone": round(sieve["all"]["correct"] / sieve["all"]["quotes"], 4)},
-            "protect": sorted(protect),
-            "decode": DECODE,
-            "weights": w1,
-            "weights2": w2,
-        }, indent=1) + "\n")
-        print(f"wrote {args.out}")
+        write_model(args.out,
+                    "Speaker ranker weights (conditional logit over sieve features); trained by "
+                    "benchmarks/quotes_train.py on the pipeline's characters for the PDNC novels listed. "
+                    "Weights only, no text.",
+                    books, {"folds": args.folds, "speaker_accuracy": accuracy(ranked), "one_pass": accuracy(one),
+                            "two_passes": accuracy(two), "sieve_alone": accuracy(sieve)},
+                    protect=sorted(protect), decode=DECODE, weights=w1, weights2=w2)
     return 0
 
 
