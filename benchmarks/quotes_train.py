@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import pickle
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from ficdex.analysis import dialogue, speaker_decode, speaker_model, speaker_turns
+from ficdex.analysis import dialogue, speaker_model
 from ficdex.analysis.dialogue import attribute
 from ficdex.analysis.quotes import detect_quotes
 from ficdex.analysis.speaker_antecedent import FEATURES as ANTE_FEATURES, add_antecedent, antecedent_group, antecedent_row
@@ -36,10 +34,12 @@ from ficdex.analysis.speaker_model import MODEL_PATH
 from ficdex.eval.align import OffsetMap
 from ficdex.eval.ao3 import story_from_text
 from ficdex.eval.pdnc import load_novel, map_characters, novel_names, score_units, units
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quotes_folds import TYPES, accuracy, add, learn_turns, show, tune_decode, write_model  # noqa: E402
 from ficdex.model import Source
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdnc"
-TYPES = ("Explicit", "Anaphoric", "Implicit")
 # Sieve answers the ranker may not overturn, by the sieve's rule; every set
 # here is scored under cross-validation, the shipped one is SHIPPED.
 PROTECT = {
@@ -211,86 +211,6 @@ def ante_matrices(books: list[Book], vocab: list[str], attr: str = "feats"):
     return X, np.array(groups), np.array(gold)
 
 
-def add(total, res):
-    for k, c in res.items():
-        total.setdefault(k, Counter()).update(c)
-
-
-def show(label, total):
-    a = total["all"]
-    print(f"{label}: n={a['quotes']} detection {a['detected'] / a['quotes']:.3f} speaker {a['correct'] / a['quotes']:.4f}  "
-          + "  ".join(f"{t} {total[t]['correct'] / max(1, total[t]['quotes']):.3f}" for t in TYPES))
-
-
-def tune_decode(folds: list[list[Book]]) -> None:
-    """Nested choice of DECODE: each fold is decoded with the constants that
-    score best on the other folds' held-out novels (each novel's ranker
-    scores come from weights that never saw it)."""
-    grid = [{"same": s, "alt": a, "voc": v, "top": t} for s in (-1.0, -0.5, -0.25, 0.0) for a in (0.0, 0.25, 0.5, 1.0)
-            for v in (0.5, 1.0, 1.5) for t in (4,)]
-    got = {}  # (fold, grid index) -> correct, and the fold's quotes
-    n_fold = Counter()
-    for k, fold in enumerate(folds):
-        for b in fold:
-            for g, params in enumerate(grid):
-                r = b.redecode(b.keep, params)
-                got[k, g] = got.get((k, g), 0) + r["all"]["correct"]
-                if g == 0:
-                    n_fold[k] += r["all"]["quotes"]
-    total = sum(n_fold.values())
-    per_grid = [sum(got[k, g] for k in range(len(folds))) for g in range(len(grid))]
-    best = max(range(len(grid)), key=lambda g: per_grid[g])
-    here = next(g for g, p in enumerate(grid) if p == DECODE) if DECODE in grid else None
-    nested = 0
-    for k in range(len(folds)):
-        g = max(range(len(grid)), key=lambda g: sum(got[j, g] for j in range(len(folds)) if j != k))
-        nested += got[k, g]
-        print(f"  fold {k}: chose {grid[g]}")
-    for g in sorted(range(len(grid)), key=lambda g: -per_grid[g])[:6]:
-        print(f"  {grid[g]} {per_grid[g] / total:.4f}")
-    print(f"decode, nested choice: {nested / total:.4f};  best on all folds {grid[best]} {per_grid[best] / total:.4f}"
-          + (f";  shipped DECODE {per_grid[here] / total:.4f}" if here is not None else ""))
-
-
-def turn_examples(b: Book) -> list:
-    """The decoder's segments of one novel with each turn's gold candidate."""
-    convs, scored, before, _ = b.keep
-    segs = [s for s in speaker_decode.segments(convs, scored, before) if len(s) > 1]
-    opts = [speaker_decode.options(s, scored, DECODE["top"]) for s in segs]
-    golds = [[b.labels.get(t[0][0]) for t in s] for s in segs]
-    return speaker_turns.examples(segs, opts, golds, b.cmap)
-
-
-def learn_turns(books: list[Book], folds: list[list[Book]], write: bool) -> None:
-    """The decoder's turn-taking learned (`speaker_turns.fit`) on the other
-    folds' held-out ranker scores; each fold decoded with its own weights."""
-    ex = {b.name: turn_examples(b) for b in books}
-    total: dict = {}
-    for test in folds:
-        w = speaker_turns.fit([e for b in books if b not in test for e in ex[b.name]], TURNS_START)
-        for b in test:
-            add(total, b.redecode(b.keep, {"top": DECODE["top"], "turns": w}))
-    show(f"two passes + learned turn-taking, {len(folds)}-fold CV", total)
-    if write:
-        w = speaker_turns.fit([e for b in books for e in ex[b.name]], TURNS_START)
-        write_model(speaker_turns.TURNS_PATH,
-                    "Turn-taking weights of the joint decoder (speaker_turns.transition); trained by "
-                    "benchmarks/quotes_train.py --write-turns on the held-out ranker scores of the PDNC novels "
-                    "listed. Numbers only, no text.",
-                    books, {"folds": len(folds), "speaker_accuracy": accuracy(total)}, weights=w)
-
-
-def accuracy(tally: dict) -> float:
-    return round(tally["all"]["correct"] / tally["all"]["quotes"], 4)
-
-
-def write_model(path: Path, about: str, books, cv: dict, **rest) -> None:
-    """A shipped JSON of numbers: what it is, the novels it learned from, its CV figures, then `rest`."""
-    body = {"about": about, "trained_on": [b.name for b in books], "cv": {"folds": cv.pop("folds"), "by": "novel", **cv}}
-    path.write_text(json.dumps({**body, **rest}, indent=1) + "\n")
-    print(f"wrote {path}")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, help="keep the characters stage's output (delete when it changes)")
@@ -381,9 +301,9 @@ def main(argv=None) -> int:
         args.keep_out.write_bytes(pickle.dumps({b.name: b.keep for b in books}))
         print(f"wrote {args.keep_out}")
     if args.tune_decode:
-        tune_decode(folds)
+        tune_decode(folds, DECODE)
     if args.turns or args.write_turns:
-        learn_turns(books, folds, args.write_turns)
+        learn_turns(books, folds, args.write_turns, DECODE["top"], TURNS_START)
     if args.write:
         w1, w2 = train(books)
         write_model(args.out,
