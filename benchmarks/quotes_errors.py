@@ -57,15 +57,16 @@ def first_person(b: Book) -> bool:
 
 def redecode(b: Book, keep, weights: dict) -> list:
     """The final speakers again, decoded with other turn-taking weights."""
-    convs, scored, before, final = keep
+    convs, scored, before, final = keep[:4]
     out = [dict(r) for r in before]
-    speaker_decode.decode(convs, scored, out, {"top": DECODE["top"], "turns": weights})
+    gender = keep[4] if len(keep) > 4 else {}
+    speaker_decode.decode(convs, scored, out, {"top": DECODE["top"], "turns": weights, "gender": gender})
     return [o["speaker"] if q.type == "speech" and i in scored else f
             for i, (q, o, f) in enumerate(zip(b.quotes, out, final))]
 
 
 def classify(b: Book, keep, typ: str, tally: Counter, extra: Counter) -> None:
-    convs, scored, before, final = keep
+    convs, scored, before, final = keep[:4]
     gi = b.gold_index()
     gen = genders(b.name)
     fp = first_person(b)
@@ -134,7 +135,7 @@ def classify(b: Book, keep, typ: str, tally: Counter, extra: Counter) -> None:
 
 def oracle(b: Book, keep, mode: str) -> tuple[int, int]:
     """Decoded turn accuracy (per scored speech quote) with gold help."""
-    convs, scored, before, final = keep
+    convs, scored, before, final = keep[:4]
     gi = b.gold_index()
     gold_of = lambda i: b.gold[gi[i]][1] if i in gi else None  # noqa: E731
     sc = dict(scored)
@@ -156,7 +157,7 @@ def oracle(b: Book, keep, mode: str) -> tuple[int, int]:
                         sc[i] = hit
                         c = next(iter(hit))
                         out[i].update(speaker=c, _fixed=True)
-    speaker_decode.decode(convs, sc, out, DECODE)
+    speaker_decode.decode(convs, sc, out, {**DECODE, "gender": keep[4] if len(keep) > 4 else {}})
     ok = n = 0
     for i in scored:
         g = gold_of(i)
@@ -187,7 +188,7 @@ def main(argv=None) -> int:
         b = Book(name, args.cache, args.entities_cache)
         keep = keeps[name]
         if args.turns:
-            keep = keep[:3] + [redecode(b, keep, speaker_turns.load_turns())]
+            keep = keep[:3] + [redecode(b, keep, speaker_turns.load_turns())] + keep[4:]
         classify(b, keep, args.type, tally, extra)
         if args.oracles:
             for mode in ("none", "participants", "first turn"):

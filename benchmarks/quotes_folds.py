@@ -58,11 +58,13 @@ def tune_decode(folds: list, shipped: dict) -> None:
 
 def turn_examples(b, top: int) -> list:
     """The decoder's segments of one novel with each turn's gold candidate."""
-    convs, scored, before, _ = b.keep
+    convs, scored, before = b.keep[:3]
     segs = [s for s in speaker_decode.segments(convs, scored, before) if len(s) > 1]
     opts = [speaker_decode.options(s, scored, top) for s in segs]
     golds = [[b.labels.get(t[0][0]) for t in s] for s in segs]
-    return speaker_turns.examples(segs, opts, golds, b.cmap)
+    gender = b.keep[4] if len(b.keep) > 4 else {}
+    feats = [speaker_decode.option_features(s, o, before, gender) for s, o in zip(segs, opts)]
+    return speaker_turns.examples(segs, opts, golds, b.cmap, feats)
 
 
 def learn_turns(books: list, folds: list, write: bool, top: int, start: dict) -> None:
@@ -78,9 +80,9 @@ def learn_turns(books: list, folds: list, write: bool, top: int, start: dict) ->
     if write:
         w = speaker_turns.fit([e for b in books for e in ex[b.name]], start)
         write_model(speaker_turns.TURNS_PATH,
-                    "Turn-taking weights of the joint decoder (speaker_turns.transition); trained by "
-                    "benchmarks/quotes_train.py --write-turns on the held-out ranker scores of the PDNC novels "
-                    "listed. Numbers only, no text.",
+                    "Turn-taking weights of the joint decoder (speaker_turns.transition, "
+                    "speaker_decode.option_features); trained by benchmarks/quotes_train.py --write-turns on the "
+                    "held-out ranker scores of the PDNC novels listed. Numbers only, no text.",
                     books, {"folds": len(folds), "speaker_accuracy": accuracy(total)}, weights=w)
 
 
@@ -93,3 +95,41 @@ def write_model(path: Path, about: str, books, cv: dict, **rest) -> None:
     body = {"about": about, "trained_on": [b.name for b in books], "cv": {"folds": cv.pop("folds"), "by": "novel", **cv}}
     path.write_text(json.dumps({**body, **rest}, indent=1) + "\n")
     print(f"wrote {path}")
+
+
+def main(argv=None) -> int:
+    """Relearn and score the decoder's turn-taking on a `--keep-out`
+    pickle alone: the ranker's held-out scores are kept, so a change to the
+    decoder is measured in a minute instead of a whole CV run (the figure
+    is the one `quotes_train.py --turns` prints for the same tree)."""
+    import argparse
+    import pickle
+    import sys
+
+    from quotes_train import DECODE, ROOT, TURNS_START, Book
+
+    from ficdex.eval.pdnc import novel_names
+
+    ap = argparse.ArgumentParser(description=main.__doc__.split("\n")[0])
+    ap.add_argument("keep", type=Path, help="quotes_train.py --keep-out's pickle")
+    ap.add_argument("--cache", type=Path, help="quotes_train.py's --cache (the characters stage's output)")
+    ap.add_argument("--entities-cache", type=Path)
+    ap.add_argument("--folds", type=int, default=7)
+    ap.add_argument("--novels", nargs="*")
+    args = ap.parse_args(argv)
+    keeps = pickle.loads(args.keep.read_bytes())
+    books = [Book(n, args.cache, args.entities_cache) for n in novel_names(ROOT)
+             if n in keeps and (not args.novels or n in args.novels)]
+    for b in books:
+        b.keep = keeps[b.name]
+    folds = [books[k :: args.folds] for k in range(args.folds)]
+    learn_turns(books, folds, False, DECODE["top"], TURNS_START)
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.exit(main())

@@ -140,11 +140,13 @@ class Book:
         return out
 
     def score(self, model, keep: list | None = None) -> dict:
+        genders: list = []
         if keep is not None:
             # the decoder's input, kept so that other turn-taking constants
             # can be scored without re-running the ranker (`redecode`)
             def spy(convs, scored, out, params):
                 keep[:] = [convs, scored, [dict(r) for r in out]]
+                genders[:] = [params.get("gender") or {}]
                 speaker_model.decode(convs, scored, out, params)
 
             dialogue.decode = spy
@@ -153,13 +155,14 @@ class Book:
         finally:
             dialogue.decode = speaker_model.decode
         if keep is not None:
-            keep.append([r["speaker"] for r in recs])
+            # (convs, scored, records before decoding, final speakers, character genders)
+            keep.extend([[r["speaker"] for r in recs], genders[0] if genders else {}])
         return self._score([r["speaker"] for r in recs])
 
     def redecode(self, keep: list, params: dict) -> dict:
-        convs, scored, before, final = keep
+        convs, scored, before, final = keep[:4]
         out = [dict(r) for r in before]
-        speaker_model.decode(convs, scored, out, params)
+        speaker_model.decode(convs, scored, out, {**params, "gender": keep[4] if len(keep) > 4 else {}})
         # thoughts are not decoded: their final speakers stand
         return self._score([o["speaker"] if q.type == "speech" and i in scored else f
                             for i, (q, o, f) in enumerate(zip(self.quotes, out, final))])

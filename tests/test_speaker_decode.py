@@ -99,6 +99,69 @@ def test_fit_learns_alternation_from_examples():
     assert accuracy(w) > accuracy({}) + 0.05
 
 
+def test_a_he_said_turn_keeps_to_the_pronouns_gender():
+    # turn 2 reads `"…," he said`: the ranker leans to the woman (c1) because
+    # of the A-B-A, but a weight on the other gender after "he said" keeps
+    # the man; without the genders (or the weight) alternation decides
+    probs = [{"c1": 0.9, "c3": 0.1}, {"c2": 0.9, "c1": 0.1}, {"c1": 0.55, "c3": 0.45}]
+    weights = {"alt": 1.0, "pron_mis": -2.0}
+    gender = {"c1": "female", "c2": "male", "c3": "male"}
+
+    def run(params):
+        convs, scored, out = conversation([0, 1, 2], probs, fixed={0: "c1", 1: "c2"})
+        out[2].update(rule="explicit", _how=("pronoun", "he"))
+        speaker_decode.decode(convs, scored, out, {"top": 4, **params})
+        return speakers(out)[2]
+
+    assert run({"turns": weights, "gender": gender}) == "c3"
+    assert run({"turns": weights}) == "c1"
+    assert run({"turns": {"alt": 1.0}, "gender": gender}) == "c1"
+
+
+def test_a_newcomer_entering_a_two_person_exchange():
+    # c1 and c2 trade turns; the ranker's scores lean to c9 on turn 3, whom
+    # no turn around answered before decoding (turn 3's answer was c2): the
+    # `third@new` weight keeps the exchange; under another kind it changes nothing
+    probs = [{"c1": 0.9, "c2": 0.1}, {"c2": 0.9, "c1": 0.1}, {"c1": 0.9, "c2": 0.1}, {"c9": 0.6, "c2": 0.4}]
+
+    def run(weights):
+        convs, scored, out = conversation([0, 1, 2, 3], probs, fixed={0: "c1", 1: "c2", 2: "c1"})
+        out[3]["speaker"] = "c2"
+        speaker_decode.decode(convs, scored, out, {"top": 4, "turns": weights})
+        return speakers(out)[3]
+
+    assert run({"third@new": -1.0}) == "c2"
+    assert run({"alt@new": -1.0}) == "c9"
+    assert run({}) == "c9"
+
+
+def test_option_features():
+    convs, scored, out = conversation([0, 1, 2, 3], [{"c1": 0.9, "c2": 0.1}, {"c2": 0.9, "c3": 0.1},
+                                                     {"c1": 0.9, "c4": 0.1}, {"c3": 0.6, "c2": 0.4}])
+    out[3].update(rule="explicit", _how=("pronoun", "she"))
+    seg = speaker_decode.segments(convs, scored, out)[0]
+    opts = speaker_decode.options(seg, scored, 4)
+    feats = speaker_decode.option_features(seg, opts, out, {"c1": "female", "c2": "male", "c3": "female"})
+    names = lambda n, c: {f if isinstance(f, str) else f[0] for f in feats[n][c]}  # noqa: E731
+    assert names(3, "c2") == {"em|explicit", "pron_mis", "third@spoke"}
+    assert names(3, "c3") == {"em|explicit"}  # the turn's own answer before decoding is no newcomer
+    assert names(2, "c4") == {"em|turns", "third@new"}
+    assert dict(feats[3]["c3"])["em|explicit"] == scored[3]["c3"]
+
+
+def test_fit_learns_the_pronouns_gender_weight():
+    # made-up exchanges whose "he said" turns always go to a man, while the
+    # ranker's scores point to a woman a third of the time
+    rng = random.Random(3)
+    data = []
+    for _ in range(200):
+        opts, ctxs, gold = _exchange(rng)
+        feats = [{("q" if g == "p" else "p"): ("pron_mis",)} if k % 3 == 2 else {} for k, g in enumerate(gold)]
+        data.append((opts, ctxs, gold, feats))
+    w = speaker_turns.fit(data, {}, epochs=5)
+    assert w.get("pron_mis", 0) < -0.1
+
+
 def test_shipped_weights_prefer_the_other_speaker_in_adjacent_turns():
     weights = speaker_turns.load_turns()
     assert weights, "speaker_turns.json ships with the package"

@@ -142,7 +142,9 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
                     # learned turn-taking (speaker_turns.json) for the shipped
                     # ranker; a dict of weights brings its own, or the constants
                     turns = weights.get("turns") or (load_turns() if model is True else None)
-                    decode(convs, scored, out, {**weights["decode"], "turns": turns} if turns else weights["decode"])
+                    params = {**weights["decode"], "turns": turns} if turns else dict(weights["decode"])
+                    # the characters' genders: the decoder weighs a "he said" against a woman itself
+                    decode(convs, scored, out, {**params, "gender": sv.gender})
 
     for conv in convs:
         spk = [next((out[i]["speaker"] for i in t.quotes if out[i]["speaker"]), None) for t in conv]

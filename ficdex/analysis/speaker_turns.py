@@ -93,25 +93,32 @@ def fit(examples: list[tuple], start: dict, epochs: int = 5, rate: float = 0.1, 
     rng = random.Random(seed)
     order = list(range(len(examples)))
 
-    def phi(opts, ctxs, path) -> dict:
+    def phi(opts, ctxs, feats, path) -> dict:
         got: dict = {}
         for n, c in enumerate(path):
             got["em"] = got.get("em", 0.0) + opts[n][c]
+            a = path[n - 2] if n > 1 else None
+            kind = kind_of(a, path[n - 1], c) if n else None
+            for f in feats[n].get(c, ()) if feats else ():
+                f, x = (f, 1.0) if isinstance(f, str) else f
+                # a `kind@…` feature counts under its kind only, as in best_path
+                if "@" not in f or f.split("@", 1)[0] == kind:
+                    got[f] = got.get(f, 0.0) + x
             if n:
-                for f in transition(path[n - 2] if n > 1 else None, path[n - 1], c, ctxs[n]):
+                for f in transition(a, path[n - 1], c, ctxs[n]):
                     got[f] = got.get(f, 0.0) + 1.0
         return got
 
     for _ in range(epochs):
         rng.shuffle(order)
         for k in order:
-            opts, ctxs, gold = examples[k]
+            opts, ctxs, gold, feats = examples[k] if len(examples[k]) > 3 else (*examples[k], None)
             clock += 1
-            path = best_path(opts, ctxs, w)
+            path = best_path(opts, ctxs, w, feats)
             if path == gold:
                 continue
-            diff = phi(opts, ctxs, gold)
-            for f, v in phi(opts, ctxs, path).items():
+            diff = phi(opts, ctxs, feats, gold)
+            for f, v in phi(opts, ctxs, feats, path).items():
                 diff[f] = diff.get(f, 0.0) - v
             for f, v in diff.items():
                 if not v:
@@ -125,13 +132,15 @@ def fit(examples: list[tuple], start: dict, epochs: int = 5, rate: float = 0.1, 
     return {f: round(v / clock, 4) for f, v in total.items() if abs(v / clock) > 1e-6}
 
 
-def examples(segs, opts, gold_ids, cmap) -> list[tuple]:
+def examples(segs, opts, gold_ids, cmap, feats=None) -> list[tuple]:
     """Training examples of `fit` from decoded segments (`speaker_decode.
-    segments`) and their options: each turn's gold candidate is the option
-    mapping (`cmap`) to its gold speaker id; a turn whose gold speaker is
-    no option splits the segment there (nothing to learn from it)."""
+    segments`), their options and the options' own features
+    (`speaker_decode.option_features`): each turn's gold candidate is the
+    option mapping (`cmap`) to its gold speaker id; a turn whose gold
+    speaker is no option splits the segment there (nothing to learn from it)."""
     out = []
-    for seg, opt, golds in zip(segs, opts, gold_ids):
+    for s, (seg, opt, golds) in enumerate(zip(segs, opts, gold_ids)):
+        fs = feats[s] if feats else [{}] * len(seg)
         ctxs = contexts(seg)
         run: list[tuple] = []
         for n in range(len(seg) + 1):
@@ -143,6 +152,7 @@ def examples(segs, opts, gold_ids, cmap) -> list[tuple]:
             if len(run) > 1:
                 # the first turn of a run has no transition into it
                 first = (None, 0, False, False, False)
-                out.append(([opt[k] for k, _ in run], [first] + [ctxs[k] for k, _ in run[1:]], [c for _, c in run]))
+                out.append(([opt[k] for k, _ in run], [first] + [ctxs[k] for k, _ in run[1:]], [c for _, c in run],
+                            [fs[k] for k, _ in run]))
             run = []
     return out
