@@ -25,6 +25,7 @@ from . import coref
 from . import narrator as narrator_
 from . import nominals
 from . import people as people_
+from . import placenames
 from .clusters import cluster, join_cues
 from .slots import join_by_slots
 from .names import FIRST_NAME_GENDER, HONORIFICS, NICKNAMES, Cluster, find as _find, parse
@@ -113,6 +114,11 @@ class CharacterStage:
         # tagger took for names ("Tonight", "Mr. Nice Guy").
         names_all = [(s, e, _find(mention_cluster[i])) for i, (s, e, _) in enumerate(people)]
         junk = _not_people(text, people, [c for _, _, c in names_all], lower)
+        # Towns and countries the tagger called people are listed as places.
+        where = placenames.places(text, people, [c for _, _, c in names_all]) - junk
+        things += [(s, e, _clean_surface(t)[0], "GPE", None) for (s, e, t), (_, _, c) in zip(people, names_all)
+                   if id(c) in where]
+        junk |= where
         # A title alone ("Colonel", "the count") is its one holder in the story.
         lone = people_.lone_titles({id(c): c for _, _, c in names_all if id(c) not in junk}.values())
         for i, (s, e, c) in enumerate(names_all):

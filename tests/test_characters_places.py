@@ -1,0 +1,53 @@
+"""Places the tagger took for people (`ficdex/analysis/placenames.py`) are
+places, not characters.  Made-up text with made-up names, tagged by hand:
+what is tested is the rule, not the tagger."""
+
+from __future__ import annotations
+
+from tests.test_characters import by_name, run, tagged
+
+# "Quarrowby" is tagged a person at every mention, as the tagger does with
+# a town a novel names a hundred times; the story only ever goes there.
+STORY = "\n\n".join([
+    "Ilsa Varn had lived in Quarrowby all her life. \"The trains are late again,\" said Ilsa.",
+    "Dorran Pike came to Quarrowby in the spring. \"Late as always,\" Dorran answered.",
+    "They walked through Quarrowby at dusk, and Ilsa pointed at the mill.",
+    "Letters from Quarrowby reached the coast slowly. Ilsa wrote one every week.",
+    "\"Stay,\" Dorran said. Ilsa smiled and went back to Quarrowby alone.",
+])
+NAMES = dict.fromkeys(["Ilsa Varn", "Ilsa", "Dorran Pike", "Dorran", "Quarrowby"], "PER")
+
+
+def test_a_name_only_ever_gone_to_is_a_place():
+    doc = run(tagged(STORY, NAMES))
+    chars = by_name(doc)
+    assert "Quarrowby" not in chars
+    assert {"Ilsa Varn", "Dorran Pike"} <= set(chars)
+    assert "Quarrowby" in {p["name"] for p in doc.inferred["places"]}
+    # no pronoun or mention of the story is left pointing at the place
+    ids = {c["id"] for c in doc.inferred["characters"]}
+    assert all(m["character"] in ids for m in doc.scratch["mentions"])
+
+
+def test_a_person_who_speaks_stays_a_person_wherever_she_is_found():
+    # the same uses of the name, and once the subject of a speech verb
+    story = STORY + "\n\n\"I am tired of trains,\" said Quarrowby."
+    assert "Quarrowby" in by_name(run(tagged(story, NAMES)))
+
+
+def test_a_titled_name_stays_a_person():
+    story = STORY + "\n\nThey did not see Mr. Quarrowby."
+    names = NAMES | {"Mr. Quarrowby": "PER"}
+    chars = by_name(run(tagged(story, names)))
+    assert any("Quarrowby" in c["aliases"] or c["name"].endswith("Quarrowby") for c in chars.values())
+
+
+def test_people_one_goes_to_or_hears_from_are_no_places():
+    # "to Ilsa", "from Ilsa", "at Ilsa": people are gone to and looked at,
+    # but rarely "in" or "through"
+    story = "\n\n".join([
+        "Dorran Pike wrote to Ilsa Varn. A letter from Ilsa came back.",
+        "Dorran looked at Ilsa and gave the basket to Ilsa.",
+        "He turned to Ilsa; a word from Ilsa would do.",
+    ])
+    assert "Ilsa Varn" in by_name(run(tagged(story, NAMES)))
