@@ -1,4 +1,4 @@
-"""Places the tagger took for people (`ficdex/analysis/placenames.py`) are
+"""Places the tagger took for people (`ficdex/analysis/nonpeople.py`) are
 places, not characters.  Made-up text with made-up names, tagged by hand:
 what is tested is the rule, not the tagger."""
 
@@ -51,3 +51,35 @@ def test_people_one_goes_to_or_hears_from_are_no_places():
         "He turned to Ilsa; a word from Ilsa would do.",
     ])
     assert "Ilsa Varn" in by_name(run(tagged(story, NAMES)))
+
+
+def test_chapter_headings_contractions_and_peoples_are_no_characters():
+    story = "\n\n".join(
+        f"CHAPTER {n}\n\nIlsa Varn met Dorran Pike on Sunday. \"Don't go,\" said Ilsa. "
+        f"The Brellish talk of Brellish things, and the Brellish never stop. \"'Tis late,\" Dorran said."
+        for n in ("I", "II", "III", "IV")
+    ).replace("Brellish", "English")
+    names = NAMES | dict.fromkeys(["CHAPTER", "Sunday", "Don", "English", "Tis"], "PER")
+    chars = by_name(run(tagged(story, names)))
+    assert set(chars) == {"Ilsa Varn", "Dorran Pike"}
+
+
+def test_a_nationality_with_the_article_may_be_a_character():
+    # "the American" is someone; "American" in "American tobacco" is not
+    story = "\n\n".join(["\"Two tickets,\" said the American. Ilsa Varn sold him two.",
+                         "The American paid, and Ilsa smiled at the American.",
+                         "\"Thank you,\" said Ilsa."])
+    chars = by_name(run(tagged(story, NAMES | {"American": "PER"})))
+    assert "American" in chars
+    adjective = story.replace("the American", "American tobacco").replace("The American", "American tobacco")
+    chars = by_name(run(tagged(adjective, NAMES | {"American": "PER"})))
+    assert "American" not in chars
+
+
+def test_a_day_is_a_day_only_when_the_text_says_when():
+    story = ("On Wednesday Ilsa Varn baked. \"Bread again,\" said Ilsa. Wednesday morning came; "
+             "by Wednesday the loaves were gone.")
+    assert "Wednesday" not in by_name(run(tagged(story, NAMES | {"Wednesday": "PER"})))
+    # a girl called Wednesday is no day
+    story = "Wednesday frowned. \"Bread again,\" said Wednesday. Ilsa Varn laughed at Wednesday."
+    assert "Wednesday" in by_name(run(tagged(story, NAMES | {"Wednesday": "PER"})))
