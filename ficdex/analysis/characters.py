@@ -131,7 +131,7 @@ class CharacterStage:
         finals = list({id(c): c for _, _, c in names}.values())
         if narrator is not None and _find(narrator) not in finals:
             finals.append(_find(narrator))
-        walk_ons = nominals.walk_ons(text, quotes, names)
+        walk_ons = nominals.walk_ons(text, quotes, names) + nominals.role_names(text, quotes, names)
         finals += [c for c, _ in walk_ons]
         ids = {id(c): f"x{i}" for i, c in enumerate(finals)}
         gender = {ids[id(c)]: c.gender() for c in finals}
