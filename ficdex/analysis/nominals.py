@@ -219,6 +219,7 @@ _ROLE_NAMES = {
     **dict.fromkeys("father papa pa daddy dad grandpa grandfather".split(), "male"),
     "cook": None,
 }
+_ROLE_RX: re.Pattern | None = None
 _DETERMINED = re.compile(r"(?:\b(?:the|a|an|his|her|my|your|our|their|its|whose|this|that|dear|poor|old|own)|['’]s?)\s+$",
                          re.IGNORECASE)
 
@@ -228,10 +229,13 @@ def role_names(text, quotes, names):
     said"): bare, it is the subject of a speech verb beside a quote at
     least `MIN_SPEECHES` times, and no name of the story is that word.
     Every bare occurrence is then a mention: (cluster, mention spans)."""
-    words = "|".join(_ROLE_NAMES)
-    v = _verbs()
-    rx = re.compile(rf"[\s,;:.!?—–\-'\"”’…)]*(?:(?:{v})\s+({words})\b|({words})\s+(?:\w+ly\s+)?(?:{v})\b)",
-                    re.IGNORECASE)
+    global _ROLE_RX
+    if _ROLE_RX is None:
+        # compiled once: the speech verbs make a long alternation
+        words, v = "|".join(_ROLE_NAMES), _verbs()
+        _ROLE_RX = re.compile(rf"[\s,;:.!?—–\-'\"”’…)]*(?:(?:{v})\s+({words})\b|({words})\s+(?:\w+ly\s+)?(?:{v})\b)",
+                              re.IGNORECASE)
+    rx = _ROLE_RX
     spoke: Counter = Counter()
     for e in quotes.ends:
         m = rx.match(text, e, e + 60)
