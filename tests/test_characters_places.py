@@ -71,7 +71,9 @@ def test_a_nationality_with_the_article_may_be_a_character():
                          "\"Thank you,\" said Ilsa."])
     chars = by_name(run(tagged(story, NAMES | {"American": "PER"})))
     assert "American" in chars
-    adjective = story.replace("the American", "American tobacco").replace("The American", "American tobacco")
+    adjective = "\n\n".join(["Ilsa Varn sold American tobacco. \"Two tins,\" said Ilsa.",
+                             "American tobacco was dear, and American papers said so.",
+                             "\"Thank you,\" said Ilsa."])
     chars = by_name(run(tagged(adjective, NAMES | {"American": "PER"})))
     assert "American" not in chars
 
@@ -83,3 +85,9 @@ def test_a_day_is_a_day_only_when_the_text_says_when():
     # a girl called Wednesday is no day
     story = "Wednesday frowned. \"Bread again,\" said Wednesday. Ilsa Varn laughed at Wednesday."
     assert "Wednesday" in by_name(run(tagged(story, NAMES | {"Wednesday": "PER"})))
+
+
+def test_a_nationality_that_speaks_is_a_nickname():
+    # the cowhand everyone calls "Irish"
+    story = "\"Rain tonight,\" Irish murmured. Ilsa Varn shrugged. Irish rode on; Irish was right."
+    assert "Irish" in by_name(run(tagged(story, NAMES | {"Irish": "PER"})))

@@ -71,6 +71,10 @@ _SPEECH_BEFORE = re.compile(rf"\b(?:{_SPEECH})\s+$")
 _SPEECH_AFTER = re.compile(rf"\s+(?:\w+ly\s+)?(?:{_SPEECH})\b")
 
 
+def _speaks(text: str, s: int, e: int) -> bool:
+    return bool(_SPEECH_BEFORE.search(text, max(0, s - 30), s) or _SPEECH_AFTER.match(text, e, e + 30))
+
+
 def places(text: str, people: list[tuple[int, int, str]], clusters: list) -> set[int]:
     """ids of the clusters (one per mention of `people`, not linked to the
     fandom knowledge base) that the story uses as places."""
@@ -90,7 +94,7 @@ def places(text: str, people: list[tuple[int, int, str]], clusters: list) -> set
                 person = True
                 break
             left = text[max(0, s - 30) : s]
-            if _SPEECH_BEFORE.search(left) or _SPEECH_AFTER.match(text, e, e + 30):
+            if _speaks(text, s, e):
                 person = True
                 break
             if _POSSESSIVE.match(text, e, e + 2):
@@ -146,7 +150,7 @@ def contraction(text: str, s: int, e: int) -> bool:
 
 def not_names(text: str, people: list[tuple[int, int, str]], clusters: list) -> set[int]:
     """ids of the clusters (not linked to the KB) that are headings,
-    contractions, peoples or days in most of their mentions."""
+    peoples or days in most of their mentions and never speak."""
     by: dict[int, list[int]] = {}
     for i, c in enumerate(clusters):
         if c.kb is None:
@@ -154,6 +158,7 @@ def not_names(text: str, people: list[tuple[int, int, str]], clusters: list) -> 
     out = set()
     for cid, idx in by.items():
         hits = sum(_other_word(text, *people[i]) for i in idx)
-        if hits >= MOST * len(idx):
+        # "Irish murmured": a nickname that speaks is someone's name
+        if hits >= MOST * len(idx) and not any(_speaks(text, people[i][0], people[i][1]) for i in idx):
             out.add(cid)
     return out
