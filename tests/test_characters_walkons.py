@@ -101,3 +101,22 @@ def test_a_name_written_after_the_article_keeps_it():
     doc = run(tagged(text, {**NAMES, "Tinker": "PER"}))
     tinker = next(c for c in doc.inferred["characters"] if "Tinker" in c["name"])
     assert tinker["aliases"] == {"Tinker": 4}
+
+
+def test_a_role_the_family_uses_as_a_name_is_a_character():
+    # "said nanny" with no article or possessive: the household's name for her
+    story = FILLER + "\n\n" + "\n\n".join([
+        '"Bath time," said nanny.',
+        '"Not yet," Orla said.',
+        '"Now," nanny said firmly, and Orla went up with nanny.',
+        '"Her nanny was kind," said Tobin.',
+    ])
+    chars = by_name(run(tagged(story, NAMES)))
+    assert "Nanny" in chars
+    assert chars["Nanny"]["gender"] == "female"
+    assert chars["Nanny"]["aliases"] == {"nanny": 3}  # not "Her nanny"
+
+
+def test_a_role_with_a_possessive_is_no_name():
+    story = FILLER + "\n\n" + '"Bath time," said his nanny.\n\n"Now," her nanny said.'
+    assert "Nanny" not in by_name(run(tagged(story, NAMES)))

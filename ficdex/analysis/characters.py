@@ -25,6 +25,7 @@ from . import coref
 from . import narrator as narrator_
 from . import nominals
 from . import people as people_
+from . import nonpeople
 from .clusters import cluster, join_cues
 from .slots import join_by_slots
 from .names import FIRST_NAME_GENDER, HONORIFICS, NICKNAMES, Cluster, find as _find, parse
@@ -99,7 +100,8 @@ class CharacterStage:
                 people.append((s, e, alias))
             else:
                 things.append((s, e, alias, ent.label, ent))
-        people = sorted(p for p in people if parse(p[2]).key)  # "Mr." alone names no one
+        # "Mr." alone names no one; "Don" of "Don't" is half a word
+        people = sorted(p for p in people if parse(p[2]).key and not nonpeople.contraction(text, p[0], p[1]))
         lower = _lower_words(text)
         people = [p for p in (_trim_opening_word(text, p, lower, kb) for p in people) if parse(p[2]).key]
 
@@ -113,6 +115,12 @@ class CharacterStage:
         # tagger took for names ("Tonight", "Mr. Nice Guy").
         names_all = [(s, e, _find(mention_cluster[i])) for i, (s, e, _) in enumerate(people)]
         junk = _not_people(text, people, [c for _, _, c in names_all], lower)
+        junk |= nonpeople.not_names(text, people, [c for _, _, c in names_all])
+        # Towns and countries the tagger called people are listed as places.
+        where = nonpeople.places(text, people, [c for _, _, c in names_all]) - junk
+        things += [(s, e, _clean_surface(t)[0], "GPE", None) for (s, e, t), (_, _, c) in zip(people, names_all)
+                   if id(c) in where]
+        junk |= where
         # A title alone ("Colonel", "the count") is its one holder in the story.
         lone = people_.lone_titles({id(c): c for _, _, c in names_all if id(c) not in junk}.values())
         for i, (s, e, c) in enumerate(names_all):
@@ -123,7 +131,7 @@ class CharacterStage:
         finals = list({id(c): c for _, _, c in names}.values())
         if narrator is not None and _find(narrator) not in finals:
             finals.append(_find(narrator))
-        walk_ons = nominals.walk_ons(text, quotes, names)
+        walk_ons = nominals.walk_ons(text, quotes, names) + nominals.role_names(text, quotes, names)
         finals += [c for c, _ in walk_ons]
         ids = {id(c): f"x{i}" for i, c in enumerate(finals)}
         gender = {ids[id(c)]: c.gender() for c in finals}

@@ -209,3 +209,54 @@ def walk_ons(text, quotes, names):
             c.honor_gender[g] += 1
         out.append((c, spans))
     return out
+
+
+# Kin and household roles some families use as a name, with no article or
+# possessive ("said nanny", "Mother said"), and the gender they tell.
+_ROLE_NAMES = {
+    **dict.fromkeys("nanny nurse mother mamma mama mummy mum mom ma granny gran grandma grandmother auntie "
+                    "matron missus".split(), "female"),
+    **dict.fromkeys("father papa pa daddy dad grandpa grandfather".split(), "male"),
+    "cook": None,
+}
+_ROLE_RX: re.Pattern | None = None
+_DETERMINED = re.compile(r"(?:\b(?:the|a|an|his|her|my|your|our|their|its|whose|this|that|dear|poor|old|own)|['’]s?)\s+$",
+                         re.IGNORECASE)
+
+
+def role_names(text, quotes, names):
+    """Characters for a role a family uses as a name ("said nanny", "Nanny
+    said"): bare, it is the subject of a speech verb beside a quote at
+    least `MIN_SPEECHES` times, and no name of the story is that word.
+    Every bare occurrence is then a mention: (cluster, mention spans)."""
+    global _ROLE_RX
+    if _ROLE_RX is None:
+        # compiled once: the speech verbs make a long alternation
+        words, v = "|".join(_ROLE_NAMES), _verbs()
+        _ROLE_RX = re.compile(rf"[\s,;:.!?—–\-'\"”’…)]*(?:(?:{v})\s+({words})\b|({words})\s+(?:\w+ly\s+)?(?:{v})\b)",
+                              re.IGNORECASE)
+    rx = _ROLE_RX
+    spoke: Counter = Counter()
+    for e in quotes.ends:
+        m = rx.match(text, e, e + 60)
+        if m:
+            g = 1 if m.group(1) else 2
+            if not _DETERMINED.search(text, max(0, m.start(g) - 8), m.start(g)):
+                spoke[m.group(g).lower()] += 1
+    named = {text[s:e].lower() for s, e, _ in names}
+    taken = sorted((s, e) for s, e, _ in names)
+    starts = [s for s, _ in taken]
+    out = []
+    for word, n in spoke.items():
+        if n < MIN_SPEECHES or word in named:
+            continue
+        spans = [(m.start(), m.end()) for m in re.finditer(rf"\b{word}\b", text, re.IGNORECASE)
+                 if not _DETERMINED.search(text, max(0, m.start() - 8), m.start())
+                 and not _overlaps(taken, starts, m.start(), m.end())]
+        c = Cluster()
+        c.forms[word.capitalize()] = len(spans)
+        c.first = spans[0][0]
+        if _ROLE_NAMES[word]:
+            c.honor_gender[_ROLE_NAMES[word]] += 1
+        out.append((c, spans))
+    return out
