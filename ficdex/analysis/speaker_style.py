@@ -24,7 +24,6 @@ out of what its candidates are measured against.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 
@@ -160,8 +159,9 @@ class BookStyle:
         self.n_tok = {c: sum(spoken[c].values()) for c in self.modelled}
         V = len(self.p_bg)
         L = np.zeros((len(self.modelled), V))
+        self.counts = np.zeros((len(self.modelled), V))
         for k, c in enumerate(self.modelled):
-            cnt = np.zeros(V)
+            cnt = self.counts[k]
             ws = spoken[c]
             cnt[np.fromiter((self.vocab[x] for x in ws), dtype=np.int64, count=len(ws))] = list(ws.values())
             L[k] = np.log(LAMBDA * cnt / self.n_tok[c] + (1 - LAMBDA) * self.p_bg) - self.log_bg
@@ -184,15 +184,12 @@ class BookStyle:
         for c in {self.out[k]["speaker"] for k in self._leave_out(i)}:
             if c not in self.row:
                 continue
-            minus = Counter()
-            for k in self._leave_out(i):
-                if self.out[k]["speaker"] == c:
-                    minus.update(self.toks[k])
-            spoken, n = self.spoken[c], self.n_tok[c] - sum(minus.values())
-            s = 0.0
-            for w in self.toks[i]:
-                v = self.vocab[w]
-                s += math.log(LAMBDA * (spoken.get(w, 0) - minus.get(w, 0)) / max(n, 1) + (1 - LAMBDA) * self.p_bg[v]) - self.log_bg[v]
+            own = [self.words.idx[k] for k in self._leave_out(i) if self.out[k]["speaker"] == c]
+            minus = np.bincount(np.concatenate(own), minlength=len(self.p_bg))
+            idx = self.words.idx[i]
+            n = max(self.n_tok[c] - int(minus.sum()), 1)
+            s = float((np.log(LAMBDA * (self.counts[self.row[c], idx] - minus[idx]) / n + (1 - LAMBDA) * self.p_bg[idx])
+                       - self.log_bg[idx]).sum())
             got[c] = s
         return got
 
