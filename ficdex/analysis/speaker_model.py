@@ -9,7 +9,9 @@ later, a nominal speaker ("said his wife") the characters stage left
 unnamed.  Here every character near the quote is a candidate, described by
 binary and scaled features (what each rule said, the neighbouring turns'
 speakers, vocatives, gender of the speech verb's pronoun, recency and
-salience in the narration, the conversation's participants), and the
+salience in the narration, the conversation's participants, and what the
+quote itself says against how each candidate talks in the book's sure
+quotes, `speaker_style.py`), and the
 candidate with the highest score speaks.  The score (`speaker_mlp.Scorer`)
 is a conditional logit (softmax over the candidates of one quote), linear
 or with a small hidden layer, trained by `benchmarks/quotes_train.py` on
@@ -29,6 +31,7 @@ from .speaker_decode import decode  # noqa: F401  (the ranker's last step, re-ex
 from .speaker_mlp import scorer_for
 from .speaker_pronoun import (KIN_GENDER, IMPLICIT_RULES, add_implicit_features, add_pronoun_features, kin_family,
                               same_gender_ranks)
+from .speaker_style import book_style, local_pair
 
 MODEL_PATH = Path(__file__).with_name("speaker_model.json")
 
@@ -60,8 +63,19 @@ def _rule_key(rec: dict) -> str | None:
     return rule
 
 
+def _sure(r: dict) -> bool:
+    """An answer sure enough to learn the book's voices from."""
+    if r.get("rule") == "explicit":
+        return (r.get("_how") or ("name",))[0] in ("name", "clause")
+    return r.get("rule") == "voice" or (r.get("_p") or 0) >= 0.9
+
+
+def _sure_turn(t) -> bool:
+    return bool(t.speaker) and (t.rule in STRONG or (t.p or 0) >= 0.8)
+
+
 def quote_features(sv, quotes, out, convs, paragraphs, context=True,
-                   pronoun_features=True) -> list[tuple[int, list[str], list[dict]]]:
+                   pronoun_features=True, style=True) -> list[tuple[int, list[str], list[dict]]]:
     """(quote index, candidate ids, one feature dict per candidate) for every
     speech quote that has at least one candidate."""
     para_quotes: dict[int, list[int]] = {}
@@ -85,6 +99,8 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
             said[r["speaker"]] = said.get(r["speaker"], 0) + 1
     n_said = sum(said.values()) or 1
     top_speakers = sorted(said, key=lambda c: -said[c])[:TOP_SPEAKERS]
+
+    voices = book_style(sv.text, quotes, out, turn_of, _sure) if style else None
 
     def voc(i):
         if i not in voc_cache:
@@ -288,6 +304,10 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
             f["log_said"] = math.log(said.get(c, 0.5) / n_said) / 10
             f["log_freq"] = math.log(freq.get(c, 0.5) / total) / 10
             rows.append(f)
+        if voices:
+            voices.add(i, cands, rows)
+            if conv:
+                local_pair(conv, n, _sure_turn, cands, rows)
         if want and pronoun_features:
             others = {out[k]["speaker"] for k in para_quotes.get(p, ()) if k != i and out[k]["rule"] not in (None, "paragraph")}
             add_pronoun_features(rows, cands, want, sv, ranks, this_voc, others - {None})
