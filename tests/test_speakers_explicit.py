@@ -59,3 +59,13 @@ def test_was_her_reply_names_the_speaker():
             '"We leave at dawn," said Edmund.\n\n'
             '"Not before breakfast," was Clara\'s only reply.')
     assert speakers(text)["Not before breakfast,"] == ("Clara", "explicit")
+
+
+def test_a_preposition_after_a_name_is_no_speech_verb():
+    # "go on", "put in", "shoot back": only the whole phrase is a speech verb, never "on" or "back" alone
+    text = ('Edmund and Clara sat by the fire.\n\n'
+            'Harriet glanced at Clara, then at Edmund on the stair, "Who is it?"\n\n'
+            '"Nobody," Clara went on, "only the wind."')
+    got = speakers(text)
+    assert got["Who is it?"][0] != "Edmund"
+    assert got["Nobody,"] == ("Clara", "explicit")

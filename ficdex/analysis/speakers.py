@@ -45,7 +45,8 @@ def _forms(spec: str) -> set[str]:
     out = set()
     for lemma in spec.split():
         if ":" in lemma:
-            out.update(lemma.split(":"))
+            # "go_on:goes_on:went_on": a phrasal verb stays whole, or "on" and "in" become speech verbs
+            out.update(f.replace("_", " ") for f in lemma.split(":"))
             continue
         third = lemma + "es" if lemma.endswith(("s", "sh", "ch", "x", "z")) else lemma + "s"
         past = lemma + "d" if lemma.endswith("e") else lemma + "ed"
@@ -58,8 +59,8 @@ def _forms(spec: str) -> set[str]:
 # Curated for adjacency to a quote: "smiled" is not a speech verb, but
 # '"Yes," he smiled.' attributes as surely as "said" does.
 SPEECH_VERBS = _forms(
-    "say:says:said tell:tells:told speak:speaks:spoke begin:begins:began go on:goes on:went on "
-    "put in:puts in cut in:cuts in chime in:chimes in shoot back:shoots back:shot back "
+    "say:says:said tell:tells:told speak:speaks:spoke begin:begins:began go_on:goes_on:went_on "
+    "put_in:puts_in cut_in:cuts_in chime_in:chimes_in shoot_back:shoots_back:shot_back "
     "snap:snaps:snapped sob:sobs:sobbed beg:begs:begged admit:admits:admitted quip:quips:quipped "
     "spit:spits:spat stammer stutter ask reply whisper drawl murmur mutter shout yell cry exclaim "
     "answer add continue repeat call demand inquire enquire retort return observe remark respond "
@@ -68,7 +69,7 @@ SPEECH_VERBS = _forms(
     "blurt scream roar bellow bark sneer scoff snort huff grumble complain joke concede acknowledge "
     "confess remind urge order command instruct caution venture persist resume rejoin conclude "
     "assent object wail shriek pant whimper croak rasp manage correct counter argue note inform "
-    "assure promise guess prompt press pipe up giggle snicker sniff sing coo rumble drone squeak "
+    "assure promise guess prompt press pipe_up:pipes_up:piped_up giggle snicker sniff sing coo rumble drone squeak "
     "squeal yelp howl muse observe comment reason hazard falter query question counsel "
     # found beside PDNC's quotes, where they hand the quote to their subject
     "interpose pursue ejaculate remonstrate acquiesce assert bawl thunder quaver pronounce "
