@@ -270,10 +270,7 @@ def _not_people(text, people, clusters, lower):
     * a name only ever sworn by ("God", "Heavens", "Jove"): the ranker
       would otherwise hear "By God!" as God speaking.
     """
-    by: dict[int, list[int]] = {}
-    for i, c in enumerate(clusters):
-        if c.kb is None:
-            by.setdefault(id(c), []).append(i)
+    by = nonpeople.unlinked(clusters)
     junk = set()
     for cid, idx in by.items():
         parsed = [parse(people[i][2]) for i in idx]

@@ -75,13 +75,20 @@ def _speaks(text: str, s: int, e: int) -> bool:
     return bool(_SPEECH_BEFORE.search(text, max(0, s - 30), s) or _SPEECH_AFTER.match(text, e, e + 30))
 
 
-def places(text: str, people: list[tuple[int, int, str]], clusters: list) -> set[int]:
-    """ids of the clusters (one per mention of `people`, not linked to the
-    fandom knowledge base) that the story uses as places."""
+def unlinked(clusters: list) -> dict[int, list[int]]:
+    """The mentions of each cluster the fandom knowledge base did not link,
+    by cluster: only those may be judged no person (a KB character stays)."""
     by: dict[int, list[int]] = {}
     for i, c in enumerate(clusters):
         if c.kb is None:
             by.setdefault(id(c), []).append(i)
+    return by
+
+
+def places(text: str, people: list[tuple[int, int, str]], clusters: list) -> set[int]:
+    """ids of the clusters (one per mention of `people`, not linked to the
+    fandom knowledge base) that the story uses as places."""
+    by = unlinked(clusters)
     out = set()
     for cid, idx in by.items():
         if len(idx) < MIN_MENTIONS:
@@ -151,10 +158,7 @@ def contraction(text: str, s: int, e: int) -> bool:
 def not_names(text: str, people: list[tuple[int, int, str]], clusters: list) -> set[int]:
     """ids of the clusters (not linked to the KB) that are headings,
     peoples or days in most of their mentions and never speak."""
-    by: dict[int, list[int]] = {}
-    for i, c in enumerate(clusters):
-        if c.kb is None:
-            by.setdefault(id(c), []).append(i)
+    by = unlinked(clusters)
     out = set()
     for cid, idx in by.items():
         hits = sum(_other_word(text, *people[i]) for i in idx)
