@@ -20,6 +20,7 @@ from ..model import count_words
 from .pipeline import Analysis, register
 from .quotes import Quote, detect_quotes
 from .speaker_model import decode, load_model, quote_features, rerank
+from .speaker_style import Words
 from .speaker_turns import load_turns
 from .speakers import CONFIDENCE, THOUGHT_VERBS, _Sieve, extend_mentions
 
@@ -124,16 +125,18 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
     # weights that know them (an older model file ignores them)
     cues = collect is not None or any(str(k).startswith(("pg_", "im_")) for part in ("weights", "weights2")
                                       for k in (weights.get(part) or {}).get("vocab", ())) if weights else True
+    # the quotes' words and forms of address, the same in both passes
+    words = Words(text, quotes) if weights or collect is not None else None
     if not weights and collect is not None:
-        collect.extend(quote_features(sv, quotes, out, convs, paragraphs, context, cues))
+        collect.extend(quote_features(sv, quotes, out, convs, paragraphs, context, cues, words=words))
     elif weights:
-        rerank(quote_features(sv, quotes, out, convs, paragraphs, context, cues), out, weights)
+        rerank(quote_features(sv, quotes, out, convs, paragraphs, context, cues, words=words), out, weights)
         if collect is not None or weights.get("weights2"):
             for conv in convs:
                 for t in conv:
                     r = next((out[i] for i in t.quotes if out[i]["speaker"]), None)
                     t.speaker, t.rule, t.p = (r["speaker"], r["rule"], r.get("_p")) if r else (None, None, None)
-            feats = quote_features(sv, quotes, out, convs, paragraphs, context, cues)
+            feats = quote_features(sv, quotes, out, convs, paragraphs, context, cues, words=words)
             if collect is not None:
                 collect.extend(feats)
             else:

@@ -71,13 +71,15 @@ def _sure(r: dict) -> bool:
 
 
 def _sure_turn(t) -> bool:
+    """A turn whose speaker the neighbours can lean on: a strong rule or a confident ranker."""
     return bool(t.speaker) and (t.rule in STRONG or (t.p or 0) >= 0.8)
 
 
 def quote_features(sv, quotes, out, convs, paragraphs, context=True,
-                   pronoun_features=True, style=True) -> list[tuple[int, list[str], list[dict]]]:
+                   pronoun_features=True, style=True, words=None) -> list[tuple[int, list[str], list[dict]]]:
     """(quote index, candidate ids, one feature dict per candidate) for every
-    speech quote that has at least one candidate."""
+    speech quote that has at least one candidate.  `words`: the document's
+    `speaker_style.Words`, shared by both passes (built here when not given)."""
     para_quotes: dict[int, list[int]] = {}
     for k, q in enumerate(quotes):
         para_quotes.setdefault(q.paragraph, []).append(k)
@@ -100,7 +102,7 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
     n_said = sum(said.values()) or 1
     top_speakers = sorted(said, key=lambda c: -said[c])[:TOP_SPEAKERS]
 
-    voices = book_style(sv.text, quotes, out, turn_of, _sure) if style else None
+    voices = book_style(sv.text, quotes, out, turn_of, _sure, words) if style else None
 
     def voc(i):
         if i not in voc_cache:
@@ -144,7 +146,7 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
         for d in (-2, -1, 1, 2):
             t = turn(n + d)
             if t is not None and t.speaker:
-                neigh[d] = (t.speaker, t.rule in STRONG or (t.p or 0) >= 0.8)
+                neigh[d] = (t.speaker, _sure_turn(t))
         voc_prev = turn(n - 1).vocative if turn(n - 1) else None
         voc_next = turn(n + 1).vocative if turn(n + 1) else None
         this_voc = voc(i)
@@ -153,7 +155,7 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
         anchor = None
         for k in range(max(0, n - 8), min(len(conv), n + 9)):
             t = conv[k]
-            if k != n and t.speaker and (t.rule in STRONG or (t.p or 0) >= 0.8):
+            if k != n and _sure_turn(t):
                 strong_speakers.add(t.speaker)
                 if anchor is None or abs(k - n) < abs(anchor[0] - n):
                     anchor = (k, t.speaker)

@@ -84,8 +84,8 @@ def tokens(text: str) -> list[str]:
 
 class Words:
     """Each speech quote's forms of address and word tokens, and the book's
-    background word frequencies: the same in both ranker passes, so built
-    once per document."""
+    background word frequencies: the same in both ranker passes, so the
+    caller builds it once per document (`dialogue.attribute`)."""
 
     def __init__(self, text: str, quotes):
         self.forms: list[list[str]] = []
@@ -113,21 +113,12 @@ class Words:
         self.offsets = np.cumsum([0] + [len(x) for x in self.idx])
 
 
-_words_cache: list = [None, None, None]
-
-
-def words_of(text: str, quotes) -> Words:
-    # the two ranker passes of one document share it; only the last is kept
-    if _words_cache[0] is not text or _words_cache[1] is not quotes:
-        _words_cache[:] = [text, quotes, Words(text, quotes)]
-    return _words_cache[2]
-
-
 class BookStyle:
     """The sure quotes' vocative habits and idiolects of one document."""
 
-    def __init__(self, text: str, quotes, out: list[dict], sure: list[bool], addressed: dict[int, str]):
-        w = self.words = words_of(text, quotes)
+    def __init__(self, text: str, quotes, out: list[dict], sure: list[bool], addressed: dict[int, str],
+                 words: Words | None = None):
+        w = self.words = words or Words(text, quotes)
         self.forms, self.toks, self.vocab, self.p_bg, self.log_bg = w.forms, w.toks, w.vocab, w.p_bg, w.log_bg
         self.sure = sure
         self.out = out
@@ -266,7 +257,7 @@ def local_pair(conv, n: int, sure_turn, cands: list[str], rows: list[dict], k: i
             f["lp_in_two" if c in local else "lp_out_two"] = 1.0
 
 
-def book_style(text: str, quotes, out: list[dict], turn_of: dict, sure) -> BookStyle:
+def book_style(text: str, quotes, out: list[dict], turn_of: dict, sure, words: Words | None = None) -> BookStyle:
     """The document's BookStyle from its current answers: `sure(record)`
     picks the quotes it learns from; a sure quote answers the speaker of the
     turn before it, when that is another."""
@@ -277,4 +268,4 @@ def book_style(text: str, quotes, out: list[dict], turn_of: dict, sure) -> BookS
             conv, n = turn_of[i]
             if n and conv[n - 1].speaker and conv[n - 1].speaker != out[i]["speaker"]:
                 addressed[i] = conv[n - 1].speaker
-    return BookStyle(text, quotes, out, ok, addressed)
+    return BookStyle(text, quotes, out, ok, addressed, words)
