@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from .speaker_pronoun import KIN_GENDER
+from .speaker_pronoun import verb_subject
 from .speaker_turns import KINDS, contexts, features
 
 # a candidate the ranker did not score for one of a turn's quotes
@@ -74,16 +74,11 @@ def options(seg, scored, top) -> list[dict]:
 
 def wanted_gender(seg_turn, out: list[dict]) -> str | None:
     """The gender a turn's speech verb asks for: "he said", "said her
-    mother" (the `_how` the sieve left on the record, as the ranker reads it)."""
+    mother" (as the ranker reads it), from its first quote that has one."""
     for i in seg_turn[0]:
-        r = out[i]
-        how = r.get("_how") if r.get("rule") in ("explicit", "ranked") else None
-        if not how:
-            continue
-        if how[0] in ("pronoun", "resolved"):
-            return "male" if how[1] in ("he", "him") else "female" if how[1] in ("she", "her") else None
-        if how[0] == "kin":
-            return KIN_GENDER.get(how[1])
+        pron, want, kin = verb_subject(out[i])
+        if pron or kin:
+            return want
     return None
 
 

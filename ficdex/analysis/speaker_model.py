@@ -29,8 +29,8 @@ from pathlib import Path
 from .speaker_antecedent import add_antecedent
 from .speaker_decode import decode  # noqa: F401  (the ranker's last step, re-exported)
 from .speaker_mlp import scorer_for
-from .speaker_pronoun import (KIN_GENDER, IMPLICIT_RULES, add_implicit_features, add_pronoun_features, kin_family,
-                              same_gender_ranks)
+from .speaker_pronoun import (IMPLICIT_RULES, add_implicit_features, add_pronoun_features, kin_family, same_gender_ranks,
+                              verb_subject)
 from .speaker_style import book_style, local_pair
 
 MODEL_PATH = Path(__file__).with_name("speaker_model.json")
@@ -174,13 +174,8 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
         prev_para = mentioned(*paragraphs[p - 1]) if p > 0 else set()
         # the speech verb's subject stays evidence when the first pass
         # changed the answer ("ranked"): the second pass lost "he said" before
-        how = r.get("_how") if r.get("rule") in ("explicit", "ranked") else None
-        pron = how[1] if how and how[0] in ("pronoun", "resolved") else None
-        want = "male" if pron in ("he", "him") else "female" if pron in ("she", "her") else None
         # "said her mother": the mother's gender, and her possessor is not she
-        kin = how[2] if how and how[0] == "kin" else None
-        if kin:
-            want = KIN_GENDER.get(how[1])
+        pron, want, kin = verb_subject(r)
         rk = _rule_key(r)
         # "he said": the latest men named before the quote, and the latest
         # named as a sentence subject, whoever the pronoun was resolved to

@@ -38,6 +38,18 @@ _NOT_NOUN = frozenset("and but or to at in on with as that then who which for fr
                       "once now too so very".split())
 
 
+def verb_subject(r: dict) -> tuple[str | None, str | None, str | None]:
+    """What a record's speech verb says of its speaker, kept through a
+    ranker change ("ranked"): (the pronoun of "he said", the gender it or
+    "said her mother" asks for, the kin noun's possessor — not the speaker)."""
+    how = r.get("_how") if r.get("rule") in ("explicit", "ranked") else None
+    if how and how[0] in ("pronoun", "resolved"):
+        return how[1], "male" if how[1] in ("he", "him") else "female" if how[1] in ("she", "her") else None, None
+    if how and how[0] == "kin":
+        return None, KIN_GENDER.get(how[1]), how[2]
+    return None, None, None
+
+
 def possessed(kind: str, form: str | None, rest: str) -> str | None:
     """The noun after a possessive speech-verb subject ("said her mother":
     "mother"), or None when the subject is the speaker itself."""
