@@ -22,6 +22,7 @@ from .quotes import Quote, detect_quotes
 from .speaker_model import decode, load_model, quote_features, rerank
 from .speaker_style import Words
 from .speaker_turns import load_turns
+from .speaker_window import Windows
 from .speakers import CONFIDENCE, THOUGHT_VERBS, _Sieve, extend_mentions
 
 # Narration paragraphs a conversation survives.  Two lets "Lex poured the
@@ -127,16 +128,22 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
                                       for k in (weights.get(part) or {}).get("vocab", ())) if weights else True
     # the quotes' words and forms of address, the same in both passes
     words = Words(text, quotes) if weights or collect is not None else None
+    # and what the text around each quote holds, too
+    windows = Windows(sv, quotes, paragraphs)
+
+    def features():
+        return quote_features(sv, quotes, out, convs, paragraphs, context, cues, words=words, windows=windows)
+
     if not weights and collect is not None:
-        collect.extend(quote_features(sv, quotes, out, convs, paragraphs, context, cues, words=words))
+        collect.extend(features())
     elif weights:
-        rerank(quote_features(sv, quotes, out, convs, paragraphs, context, cues, words=words), out, weights)
+        rerank(features(), out, weights)
         if collect is not None or weights.get("weights2"):
             for conv in convs:
                 for t in conv:
                     r = next((out[i] for i in t.quotes if out[i]["speaker"]), None)
                     t.speaker, t.rule, t.p = (r["speaker"], r["rule"], r.get("_p")) if r else (None, None, None)
-            feats = quote_features(sv, quotes, out, convs, paragraphs, context, cues, words=words)
+            feats = features()
             if collect is not None:
                 collect.extend(feats)
             else:

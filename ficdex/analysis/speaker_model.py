@@ -21,7 +21,6 @@ PDNC with cross-validation by novel and shipped as `speaker_model.json`
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 from pathlib import Path
@@ -29,16 +28,16 @@ from pathlib import Path
 from .speaker_antecedent import add_antecedent
 from .speaker_decode import decode  # noqa: F401  (the ranker's last step, re-exported)
 from .speaker_mlp import scorer_for
-from .speaker_pronoun import (IMPLICIT_RULES, add_implicit_features, add_pronoun_features, kin_family, same_gender_ranks,
-                              verb_subject)
+from .speaker_pronoun import IMPLICIT_RULES, add_implicit_features, add_pronoun_features, kin_family, verb_subject
 from .speaker_style import book_style, local_pair
+from .speaker_window import Windows
 
 MODEL_PATH = Path(__file__).with_name("speaker_model.json")
 
 STRONG = {"explicit", "voice", "paragraph"}
 RULES = ("explicit_name", "explicit_pronoun", "explicit_resolved", "explicit_clause", "voice", "paragraph",
          "acting", "addressed", "turns", "nearest")
-WINDOW_BEFORE, WINDOW_AFTER, MAX_CANDIDATES = 3000, 400, 20
+MAX_CANDIDATES = 20
 TOP_SPEAKERS = 6
 
 _model_cache: dict = {}
@@ -75,11 +74,13 @@ def _sure_turn(t) -> bool:
     return bool(t.speaker) and (t.rule in STRONG or (t.p or 0) >= 0.8)
 
 
-def quote_features(sv, quotes, out, convs, paragraphs, context=True,
-                   pronoun_features=True, style=True, words=None) -> list[tuple[int, list[str], list[dict]]]:
+def quote_features(sv, quotes, out, convs, paragraphs, context=True, pronoun_features=True, style=True,
+                   words=None, windows=None) -> list[tuple[int, list[str], list[dict]]]:
     """(quote index, candidate ids, one feature dict per candidate) for every
-    speech quote that has at least one candidate.  `words`: the document's
-    `speaker_style.Words`, shared by both passes (built here when not given)."""
+    speech quote that has at least one candidate.  `words` and `windows`:
+    the document's `speaker_style.Words` and `speaker_window.Windows`,
+    shared by both passes (built here when not given)."""
+    windows = windows or Windows(sv, quotes, paragraphs)
     para_quotes: dict[int, list[int]] = {}
     for k, q in enumerate(quotes):
         para_quotes.setdefault(q.paragraph, []).append(k)
@@ -92,7 +93,6 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
     freq: dict[str, int] = {}
     for m in sv.narr:
         freq[m["character"]] = freq.get(m["character"], 0) + 1
-    voc_cache: dict[int, str | None] = {}
     # who the sieve hears speak by name across the book: a prior, and
     # candidates for turns whose speaker the narration around never names
     said = {}
@@ -104,18 +104,10 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
 
     voices = book_style(sv.text, quotes, out, turn_of, _sure, words) if style else None
 
-    def voc(i):
-        if i not in voc_cache:
-            voc_cache[i] = sv.vocative(quotes[i])
-        return voc_cache[i]
-
-    def mentioned(a, b):
-        got = set()
-        j = bisect.bisect_left(sv.nstarts, a)
-        while j < len(sv.narr) and sv.narr[j]["start"] < b:
-            got.add(sv.narr[j]["character"])
-            j += 1
-        return got
+    # the book-level priors of a candidate, the same for all its quotes
+    log_said = {c: math.log(n / n_said) / 10 for c, n in said.items()}
+    log_freq = {c: math.log(n / total) / 10 for c, n in freq.items()}
+    unsaid, unfreq = math.log(0.5 / n_said) / 10, math.log(0.5 / total) / 10
 
     result = []
     for i, q in enumerate(quotes):
@@ -123,20 +115,8 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
         if r["type"] != "speech":
             continue
         p = q.paragraph
-        ps, pe = paragraphs[p]
-        # narration mentions around the quote: recency and counts
-        lo = bisect.bisect_left(sv.nstarts, q.start - WINDOW_BEFORE)
-        hi = bisect.bisect_left(sv.nstarts, q.end + WINDOW_AFTER)
-        last: dict[str, int] = {}
-        count: dict[str, int] = {}
-        after: set[str] = set()
-        for m in sv.narr[lo:hi]:
-            c = m["character"]
-            count[c] = count.get(c, 0) + 1
-            if m["start"] < q.start:
-                last[c] = m["start"]
-            else:
-                after.add(c)
+        w = windows.get(i)
+        last, count, in_quote, quoted_near = w.last, w.count, w.in_quote, w.quoted_near
         conv, n = turn_of.get(i, ([], 0))
 
         def turn(k):
@@ -149,7 +129,7 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
                 neigh[d] = (t.speaker, _sure_turn(t))
         voc_prev = turn(n - 1).vocative if turn(n - 1) else None
         voc_next = turn(n + 1).vocative if turn(n + 1) else None
-        this_voc = voc(i)
+        this_voc = w.vocative
         # alternation from the nearest strong turn of the conversation
         strong_speakers = set()
         anchor = None
@@ -159,19 +139,8 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
                 strong_speakers.add(t.speaker)
                 if anchor is None or abs(k - n) < abs(anchor[0] - n):
                     anchor = (k, t.speaker)
-        in_quote, quoted_near = set(), {}
-        j = bisect.bisect_left(sv.istarts, q.start - WINDOW_BEFORE)
-        while j < len(sv.inq) and sv.inq[j]["start"] < q.end + WINDOW_AFTER:
-            m = sv.inq[j]
-            if q.start <= m["start"] < q.end:
-                in_quote.add(m["character"])
-            quoted_near[m["character"]] = quoted_near.get(m["character"], 0) + 1
-            j += 1
         conv_speakers = [t.speaker for t in conv[max(0, n - 10) : n + 11] if t.speaker]
-        subj_para = sv.subjects_between(ps, pe, ps)
-        ment_before = mentioned(ps, q.start)
-        ment_after = mentioned(q.end, pe)
-        prev_para = mentioned(*paragraphs[p - 1]) if p > 0 else set()
+        subj_para, ment_before, ment_after, prev_para = w.subj_para, w.ment_before, w.ment_after, w.prev_para
         # the speech verb's subject stays evidence when the first pass
         # changed the answer ("ranked"): the second pass lost "he said" before
         # "said her mother": the mother's gender, and her possessor is not she
@@ -179,7 +148,7 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
         rk = _rule_key(r)
         # "he said": the latest men named before the quote, and the latest
         # named as a sentence subject, whoever the pronoun was resolved to
-        ranks = same_gender_ranks(sv, lo, q.start, want, ps, paragraphs[p - 1][0] if p else ps) if want else None
+        ranks = windows.ranks(i, want) if want else None
         g_recent, g_subj = (ranks.recent[:2], ranks.subj[0] if ranks.subj else None) if want else ([], None)
         prev_gender = sv.gender.get(neigh[-1][0]) if -1 in neigh else None
         # the conversation's participants: who has spoken in it so far (the
@@ -194,14 +163,14 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
                     turns_by[t.speaker] = turns_by.get(t.speaker, 0) + 1
                 if t.vocative:
                     vocs_conv.add(t.vocative)
-        opening = mentioned(*paragraphs[conv[0].first - 1]) if conv and conv[0].first > 0 else set()
+        opening = windows.in_paragraph(conv[0].first - 1) if conv and conv[0].first > 0 else set()
         addr_prev = out[turn(n - 1).quotes[-1]].get("addressee") if turn(n - 1) else None
 
         cands = list(dict.fromkeys(
-            [c for c, _ in sorted(last.items(), key=lambda x: -x[1])]
+            w.by_recency
             + [x for x in (r["speaker"], this_voc, voc_prev, voc_next) if x]
-            + [s for s, _ in neigh.values()] + conv_speakers + sorted(after)
-            + sorted(quoted_near, key=lambda c: -quoted_near[c]) + top_speakers
+            + [s for s, _ in neigh.values()] + conv_speakers + w.after_sorted
+            + w.by_quoted + top_speakers
         ))[:MAX_CANDIDATES]
         if sv.narrator and sv.narrator not in cands:
             cands.append(sv.narrator)
@@ -298,8 +267,8 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True,
                 f["addr_prev"] = 1.0
             if context:
                 f.update(ctx)
-            f["log_said"] = math.log(said.get(c, 0.5) / n_said) / 10
-            f["log_freq"] = math.log(freq.get(c, 0.5) / total) / 10
+            f["log_said"] = log_said.get(c, unsaid)
+            f["log_freq"] = log_freq.get(c, unfreq)
             rows.append(f)
         if voices:
             voices.add(i, cands, rows)

@@ -125,6 +125,7 @@ class BookStyle:
         self.para = [q.paragraph for q in quotes]
         # by paragraph: what to leave out for a quote of that paragraph
         self.own: dict[int, list[int]] = {}
+        self._own_cache: dict[int, dict[str, np.ndarray]] = {}
         used: dict[str, Counter] = {}
         heard: dict[str, Counter] = {}
         self.addressed = addressed
@@ -166,20 +167,32 @@ class BookStyle:
     def _leave_out(self, i: int) -> list[int]:
         return self.own.get(self.para[i], [])
 
+    def _own_tokens(self, i: int) -> dict[str, np.ndarray]:
+        """Per modelled speaker of quote i's paragraph, the sorted word ids of
+        its sure quotes there (the same for every quote of the paragraph)."""
+        p = self.para[i]
+        got = self._own_cache.get(p)
+        if got is None:
+            got = {}
+            for c in {self.out[k]["speaker"] for k in self._leave_out(i)}:
+                if c in self.row:
+                    own = [self.words.idx[k] for k in self._leave_out(i) if self.out[k]["speaker"] == c]
+                    got[c] = np.sort(np.concatenate(own))
+            self._own_cache[p] = got
+        return got
+
     def llr(self, i: int) -> dict[str, float]:
         """Each modelled character's log-likelihood ratio for quote i, with
         its own paragraph's sure quotes taken out of that character's model."""
         if self.all_llr is None or not self.toks[i]:
             return {}
         got = dict(zip(self.modelled, self.all_llr[i].tolist()))
-        for c in {self.out[k]["speaker"] for k in self._leave_out(i)}:
-            if c not in self.row:
-                continue
-            own = [self.words.idx[k] for k in self._leave_out(i) if self.out[k]["speaker"] == c]
-            minus = np.bincount(np.concatenate(own), minlength=len(self.p_bg))
-            idx = self.words.idx[i]
-            n = max(self.n_tok[c] - int(minus.sum()), 1)
-            s = float((np.log(LAMBDA * (self.counts[self.row[c], idx] - minus[idx]) / n + (1 - LAMBDA) * self.p_bg[idx])
+        idx = self.words.idx[i]
+        for c, own in self._own_tokens(i).items():
+            # how often each of the quote's words is among the left-out ones
+            minus = np.searchsorted(own, idx, "right") - np.searchsorted(own, idx, "left")
+            n = max(self.n_tok[c] - len(own), 1)
+            s = float((np.log(LAMBDA * (self.counts[self.row[c], idx] - minus) / n + (1 - LAMBDA) * self.p_bg[idx])
                        - self.log_bg[idx]).sum())
             got[c] = s
         return got

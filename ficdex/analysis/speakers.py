@@ -377,10 +377,13 @@ def extend_mentions(text: str, mentions: list[dict], characters: list[dict]) -> 
     rx = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(chosen, key=len, reverse=True))) + r")(?![\w'’-])")
     hits = list(rx.finditer(text))
     caps = Counter(m.group() for m in hits)
-    lower = Counter(w.lower() for w in re.findall(r"\b[a-z][\w'’-]+\b", text) if w[0].islower() and w.capitalize() in caps)
+    # each distinct word tested once: the text has far more words than forms
+    lower = Counter()
+    for w, n in Counter(re.findall(r"\b[a-z][\w'’-]+\b", text)).items():
+        if w[0].islower() and w.capitalize() in caps:
+            lower[w.lower()] += n
     ok = {w for w, n in caps.items() if n >= 2 and lower[w.lower()] * 10 < n}
-    starts = [m["start"] for m in mentions]
-    added = []
+    starts, added = [m["start"] for m in mentions], []
     for m in hits:
         w = m.group()
         if w not in ok:
@@ -394,6 +397,4 @@ def extend_mentions(text: str, mentions: list[dict], characters: list[dict]) -> 
         if pre and pre[-1].lower().rstrip(".") in HONORIFICS:
             continue  # "Mrs. Heaslop" the tagger did not tag: whose, unknown
         added.append({"start": m.start(), "end": m.end(), "character": chosen[w], "kind": "name", "extended": True})
-    if not added:
-        return mentions
-    return sorted(mentions + added, key=lambda x: x["start"])
+    return sorted(mentions + added, key=lambda x: x["start"]) if added else mentions
