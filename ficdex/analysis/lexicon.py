@@ -168,7 +168,7 @@ def _first_letters(term: str) -> list[tuple[str, str]] | None:
     check moves after the first character, which must be a word character)."""
     out = []
     for branch in _branches(term):
-        if "a" <= branch[:1] <= "z" or "0" <= branch[:1] <= "9":
+        if branch[:1].isascii() and branch[:1].isalnum():
             if branch[1:2] in _QUANTIFIER:
                 return None
             out.append((branch[0], branch[1:]))
@@ -185,7 +185,7 @@ def _first_letters(term: str) -> list[tuple[str, str]] | None:
     return out
 
 
-def _by_first_letter(terms: list[str]) -> str | None:
+def by_first_letter(terms: list[str], not_after: str = r"\w") -> str | None:
     """`\\b(?:t1|t2|…)\\b` over lower-case text, the terms grouped by their
     first character with the word boundary checked after it: "d(?<!\\w.)(?:ied|ead)".
     With a leading \\b the regex engine attempts a match at every character;
@@ -194,7 +194,8 @@ def _by_first_letter(terms: list[str]) -> str | None:
     same matches: terms of different first characters never match at the
     same place, and within a character their order is kept.  None when a
     term does not start with a plain letter or digit (after its leading
-    groups), or has a capturing group (multiplying it out would renumber)."""
+    groups), or has a capturing group (multiplying it out would renumber).
+    `not_after`: what may not precede a match (\\b before a letter: \\w)."""
     groups: dict[str, list[str]] = {}
     for t in terms:
         if re.search(r"\((?!\?(?::|=|!|<=|<!))|\\\d", t):
@@ -204,7 +205,7 @@ def _by_first_letter(terms: list[str]) -> str | None:
             return None
         for c, rest in got:
             groups.setdefault(c, []).append(rest)
-    return "(?:" + "|".join(rf"{c}(?<!\w.)(?:" + "|".join(rest) + ")" for c, rest in groups.items()) + r")\b"
+    return "(?:" + "|".join(rf"{c}(?<!{not_after}.)(?:" + "|".join(rest) + ")" for c, rest in groups.items()) + ")"
 
 
 def make_lexicon(name: str, terms: list[str], negatable: bool = False, check=None, flags=re.I) -> Lexicon:
@@ -212,7 +213,8 @@ def make_lexicon(name: str, terms: list[str], negatable: bool = False, check=Non
     fast = None
     if flags & re.I:
         lower = [_lower_pattern(t) for t in terms]
-        fast = re.compile(_by_first_letter(lower) or r"\b(?:" + "|".join(lower) + r")\b", flags & ~re.I)
+        grouped = by_first_letter(lower)
+        fast = re.compile(grouped + r"\b" if grouped else r"\b(?:" + "|".join(lower) + r")\b", flags & ~re.I)
     return Lexicon(name, re.compile(pattern, flags), negatable, check, fast)
 
 

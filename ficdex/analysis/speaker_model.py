@@ -74,6 +74,17 @@ def _sure_turn(t) -> bool:
     return bool(t.speaker) and (t.rule in STRONG or (t.p or 0) >= 0.8)
 
 
+def _context(rk, strong_speakers, cands, conv, n, want, pron, anchor, gender) -> dict[str, float]:
+    """The quote's context, the same for every candidate: inert in the
+    linear part (it cancels in the softmax), a selector for the hidden units."""
+    genders = {gender.get(c) for c in strong_speakers} - {None}
+    ctx = {"ctx_" + (rk or "none"): 1.0, "ctx_strong": min(len(strong_speakers), 3) / 3,
+           "ctx_cands": math.log(len(cands)) / 3, "ctx_conv": math.log1p(len(conv)) / 3,
+           "ctx_pron3": 1.0 if want else 0.0, "ctx_pron1": 1.0 if pron in ("i", "we") else 0.0,
+           "ctx_anchor": 1.0 / abs(anchor[0] - n) if anchor else 0.0, "ctx_mixed": 1.0 if len(genders) > 1 else 0.0}
+    return {k: v for k, v in ctx.items() if v}
+
+
 def quote_features(sv, quotes, out, convs, paragraphs, context=True, pronoun_features=True, style=True,
                    words=None, windows=None) -> list[tuple[int, list[str], list[dict]]]:
     """(quote index, candidate ids, one feature dict per candidate) for every
@@ -179,55 +190,61 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True, pronoun_fea
         if not cands:
             continue
         order = {c: k for k, c in enumerate(sorted((c for c in cands if c in last), key=lambda c: -last[c]))}
-        # the quote's context, the same for every candidate: inert in the
-        # linear part (it cancels in the softmax), a selector for the hidden units
-        genders = {sv.gender.get(c) for c in strong_speakers} - {None}
-        ctx = {"ctx_" + (rk or "none"): 1.0, "ctx_strong": min(len(strong_speakers), 3) / 3,
-               "ctx_cands": math.log(len(cands)) / 3, "ctx_conv": math.log1p(len(conv)) / 3,
-               "ctx_pron3": 1.0 if want else 0.0, "ctx_pron1": 1.0 if pron in ("i", "we") else 0.0,
-               "ctx_anchor": 1.0 / abs(anchor[0] - n) if anchor else 0.0, "ctx_mixed": 1.0 if len(genders) > 1 else 0.0}
-        ctx = {k: v for k, v in ctx.items() if v}
+        ctx = _context(rk, strong_speakers, cands, conv, n, want, pron, anchor, sv.gender) if context else None
+        # what holds for one candidate at most, or for a set of them, found
+        # before the loop: it runs for every candidate of every quote, twice
+        spk, addressee, gender = r["speaker"], r.get("addressee"), sv.gender
+        sieve = "sieve_" + rk if rk else None
+        turn_feats: dict[str, list[str]] = {}
+        for d, (s, strong) in neigh.items():
+            turn_feats.setdefault(s, []).append(f"turn{d:+d}_{'strong' if strong else 'weak'}")
+        alt_same = alt_other = None
+        if anchor:
+            dist = abs(anchor[0] - n)
+            if dist % 2 == 0:
+                alt_same = anchor[1]
+            else:
+                alt_other = strong_speakers - {anchor[1]}
+        prev_speaker = neigh[-1][0] if -1 in neigh else None
+        first_person = pron in ("i", "we")
         rows = []
         for c in cands:
             f = {}
-            if c == r["speaker"] and rk:
-                f["sieve_" + rk] = 1.0
+            if c == spk and sieve:
+                f[sieve] = 1.0
                 if r.get("_p") is not None:
                     f["first_pass_p"] = r["_p"]
             if c == this_voc:
                 f["voc_this"] = 1.0
-            if c == r.get("addressee") and r.get("addressee") != r["speaker"]:
+            elif c in in_quote:
+                f["named_in_quote"] = 1.0
+            if c == addressee and addressee != spk:
                 f["addr_this"] = 1.0
             if c == voc_prev:
                 f["voc_prev"] = 1.0
             if c == voc_next:
                 f["voc_next"] = 1.0
-            if c in in_quote and c != this_voc:
-                f["named_in_quote"] = 1.0
-            for d, (s, strong) in neigh.items():
-                if s == c:
-                    f[f"turn{d:+d}_{'strong' if strong else 'weak'}"] = 1.0
-            if anchor:
-                k, a = anchor
-                dist = abs(k - n)
-                if dist % 2 == 0 and c == a:
-                    f["alt_same"] = 1.0 / dist
-                elif dist % 2 == 1 and c != a and c in strong_speakers:
-                    f["alt_other"] = 1.0 / dist
+            if c in turn_feats:
+                for k in turn_feats[c]:
+                    f[k] = 1.0
+            if c == alt_same:
+                f["alt_same"] = 1.0 / dist
+            elif alt_other and c in alt_other:
+                f["alt_other"] = 1.0 / dist
             if c in strong_speakers:
                 f["conv_speaker"] = 1.0
-            g = sv.gender.get(c)
+            g = gender.get(c)
             if want:
                 if g == want:
                     f["pron_match"] = 1.0
+                    if c == prev_speaker:
+                        f["pron_prev_turn"] = 1.0
                 elif g:
                     f["pron_mismatch"] = 1.0
             if c in g_recent:
                 f[f"pron_recent{g_recent.index(c)}"] = 1.0
             if c == g_subj:
                 f["pron_subject"] = 1.0
-            if want and g == want and -1 in neigh and neigh[-1][0] == c:
-                f["pron_prev_turn"] = 1.0
             if prev_gender and g:
                 f["gender_as_prev" if g == prev_gender else "gender_not_prev"] = 1.0
             if kin:
@@ -237,7 +254,7 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True, pronoun_fea
                     f["kin_family"] = 1.0
             if c == sv.narrator:
                 f["narrator"] = 1.0
-                if pron in ("i", "we"):
+                if first_person:
                     f["narrator_i"] = 1.0
             if c in subj_para:
                 f["subj_para"] = 1.0
@@ -265,7 +282,7 @@ def quote_features(sv, quotes, out, convs, paragraphs, context=True, pronoun_fea
                 f["conv_opening"] = 1.0
             if c == addr_prev:
                 f["addr_prev"] = 1.0
-            if context:
+            if ctx:
                 f.update(ctx)
             f["log_said"] = log_said.get(c, unsaid)
             f["log_freq"] = log_freq.get(c, unfreq)

@@ -111,6 +111,15 @@ class Words:
         self.idx = [np.fromiter((vocab[w] for w in ts), dtype=np.int64, count=len(ts)) for ts in self.toks]
         self.flat = np.concatenate(self.idx) if self.idx else np.zeros(0, dtype=np.int64)
         self.offsets = np.cumsum([0] + [len(x) for x in self.idx])
+        self._background: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def background(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(1 - LAMBDA) * p_bg and log p_bg at quote i's words, for both passes."""
+        got = self._background.get(i)
+        if got is None:
+            idx = self.idx[i]
+            got = self._background[i] = ((1 - LAMBDA) * self.p_bg[idx], self.log_bg[idx])
+        return got
 
 
 class BookStyle:
@@ -192,9 +201,8 @@ class BookStyle:
             # how often each of the quote's words is among the left-out ones
             minus = np.searchsorted(own, idx, "right") - np.searchsorted(own, idx, "left")
             n = max(self.n_tok[c] - len(own), 1)
-            s = float((np.log(LAMBDA * (self.counts[self.row[c], idx] - minus) / n + (1 - LAMBDA) * self.p_bg[idx])
-                       - self.log_bg[idx]).sum())
-            got[c] = s
+            bg, log_bg = self.words.background(i)
+            got[c] = float((np.log(LAMBDA * (self.counts[self.row[c], idx] - minus) / n + bg) - log_bg).sum())
         return got
 
     def add(self, i: int, cands: list[str], rows: list[dict]) -> None:

@@ -34,15 +34,15 @@ class Windows:
         self._ranks: dict[tuple[int, str], Ranks] = {}
         self._para: dict[int, set[str]] = {}
         self._subjects: dict[int, set[str]] = {}
+        # the mention lists' characters apart, for slicing beside sv.nstarts and sv.istarts
+        self.nchars = [m["character"] for m in sv.narr]
+        self.ichars = [m["character"] for m in sv.inq]
 
     def mentioned(self, a: int, b: int) -> set[str]:
         """Characters mentioned in the narration between a and b."""
-        sv, got = self.sv, set()
-        j = bisect.bisect_left(sv.nstarts, a)
-        while j < len(sv.narr) and sv.narr[j]["start"] < b:
-            got.add(sv.narr[j]["character"])
-            j += 1
-        return got
+        starts = self.sv.nstarts
+        j = bisect.bisect_left(starts, a)
+        return set(self.nchars[j : bisect.bisect_left(starts, b, j)])
 
     def in_paragraph(self, p: int) -> set[str]:
         """Characters mentioned in the narration of paragraph p."""
@@ -79,22 +79,20 @@ class Windows:
         last: dict[str, int] = {}
         count: dict[str, int] = {}
         after: set[str] = set()
-        for m in sv.narr[lo:hi]:
-            c = m["character"]
+        for start, c in zip(sv.nstarts[lo:hi], self.nchars[lo:hi]):
             count[c] = count.get(c, 0) + 1
-            if m["start"] < q.start:
-                last[c] = m["start"]
+            if start < q.start:
+                last[c] = start
             else:
                 after.add(c)
         w.last, w.count, w.after = last, count, after
         in_quote, quoted_near = set(), {}
         j = bisect.bisect_left(sv.istarts, q.start - WINDOW_BEFORE)
-        while j < len(sv.inq) and sv.inq[j]["start"] < q.end + WINDOW_AFTER:
-            m = sv.inq[j]
-            if q.start <= m["start"] < q.end:
-                in_quote.add(m["character"])
-            quoted_near[m["character"]] = quoted_near.get(m["character"], 0) + 1
-            j += 1
+        k = bisect.bisect_left(sv.istarts, q.end + WINDOW_AFTER, j)
+        for start, c in zip(sv.istarts[j:k], self.ichars[j:k]):
+            if q.start <= start < q.end:
+                in_quote.add(c)
+            quoted_near[c] = quoted_near.get(c, 0) + 1
         w.in_quote, w.quoted_near = in_quote, quoted_near
         subj = self._subjects.get(p)
         if subj is None:

@@ -339,6 +339,7 @@ def extend_mentions(text: str, mentions: list[dict], characters: list[dict]) -> 
     other), is no title, and is written capitalised nearly everywhere in the
     text (so "Dear" of "Dear Dr. Aziz" is no name).  Used for attribution
     only; the characters stage's output is not changed."""
+    from .lexicon import by_first_letter  # _CAP words: a capital, then letters; never None
     from .names import HONORIFICS
 
     owners: dict[str, Counter] = {}
@@ -374,11 +375,10 @@ def extend_mentions(text: str, mentions: list[dict], characters: list[dict]) -> 
         chosen[w] = top
     if not chosen:
         return mentions
-    rx = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(chosen, key=len, reverse=True))) + r")(?![\w'’-])")
+    rx = re.compile(by_first_letter([re.escape(w) for w in sorted(chosen, key=len, reverse=True)], r"[\w.]") + r"(?![\w'’-])")
     hits = list(rx.finditer(text))
     caps = Counter(m.group() for m in hits)
-    # each distinct word tested once: the text has far more words than forms
-    lower = Counter()
+    lower = Counter()  # each distinct word tested once: the text has far more words than forms
     for w, n in Counter(re.findall(r"\b[a-z][\w'’-]+\b", text)).items():
         if w[0].islower() and w.capitalize() in caps:
             lower[w.lower()] += n
