@@ -158,6 +158,7 @@ def _branches(pattern: str) -> list[str]:
 
 
 _QUANTIFIER = ("*", "+", "?", "{")
+_SYNTAX = re.compile(r"[(\[|{?*+]")
 
 
 def _first_letters(term: str) -> list[tuple[str, str]] | None:
@@ -168,7 +169,7 @@ def _first_letters(term: str) -> list[tuple[str, str]] | None:
     check moves after the first character, which must be a word character)."""
     out = []
     for branch in _branches(term):
-        if branch[:1].isascii() and branch[:1].isalnum():
+        if branch[:1].isalnum() or branch[:1] == "_":  # \w: the boundary check may follow it
             if branch[1:2] in _QUANTIFIER:
                 return None
             out.append((branch[0], branch[1:]))
@@ -198,7 +199,13 @@ def by_first_letter(terms: list[str], not_after: str = r"\w") -> str | None:
     `not_after`: what may not precede a match (\\b before a letter: \\w)."""
     groups: dict[str, list[str]] = {}
     for t in terms:
-        if re.search(r"\((?!\?(?::|=|!|<=|<!))|\\\d", t):
+        if not _SYNTAX.search(t):  # a plain (escaped) string, most names: no need to scan it
+            if not (t[:1].isalnum() or t[:1] == "_") or re.search(r"\\\d", t):
+                return None
+            groups.setdefault(t[0], []).append(t[1:])
+            continue
+        if re.search(r"\\\d", t) or any(ch == "(" and not t.startswith(("(?:", "(?=", "(?!", "(?<=", "(?<!"), k)
+                                           for k, ch, _ in _scan(t)):
             return None
         got = _first_letters(t)
         if got is None:
