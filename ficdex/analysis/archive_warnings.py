@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .. import knowledge
 from .content import Signals, best_passages
+from .lexicon import make_lexicon
 
 # ---- canonical minors ---------------------------------------------------------
 
@@ -34,13 +35,12 @@ from .content import Signals, best_passages
 # unwarned works flagged from 32 to 22; one cue would lose one of the 9.
 
 # The story says its people are grown: each a general cue, none decisive alone.
-_AGED_UP = re.compile(
-    r"\b(?:years (?:later|after|since|ago)|after the war|since the war|college|university|grad school|"
-    r"(?:his|her|their|my|your) (?:twenties|thirties|forties)|"
-    r"(?:twenty|thirty|forty|fifty)(?:[- ]\w+)?[- ]years?[- ]old|married|husband|wife|wedding|"
-    r"(?:our|their|his|her) (?:son|daughter|children|kids|baby)|pregnan\w*|grown(?:-| )up|adults?)\b",
-    re.I,
-)
+# (a lexicon, for its lower-case regex: the same matches, found faster)
+_AGED_UP = make_lexicon("aged_up", [
+    r"years (?:later|after|since|ago)", "after the war", "since the war", "college", "university", "grad school",
+    r"(?:his|her|their|my|your) (?:twenties|thirties|forties)",
+    r"(?:twenty|thirty|forty|fifty)(?:[- ]\w+)?[- ]years?[- ]old", "married", "husband", "wife", "wedding",
+    r"(?:our|their|his|her) (?:son|daughter|children|kids|baby)", r"pregnan\w*", r"grown(?:-| )up", r"adults?"])
 AGED_UP_CUES = 2
 
 
@@ -57,7 +57,7 @@ class Minor:
 
 
 def aged_up(text: str) -> bool:
-    return len(_AGED_UP.findall(text)) >= AGED_UP_CUES
+    return sum(1 for _ in _AGED_UP.finditer(text)) >= AGED_UP_CUES
 
 
 def _fandom_keys(kb: knowledge.KnowledgeBase, fandoms) -> set[str]:

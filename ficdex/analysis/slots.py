@@ -53,8 +53,11 @@ _SAID_AFTER = re.compile(rf"\s+{_SPEECH}\b")
 _SAYS_OPENING = re.compile(rf"\s+{_SPEECH}\s*[,:]?\s*[\"“]")
 _VOCATIVE_BEFORE = re.compile(r"(?:[\"“]\s*|,\s*|\b(?:[Oo]h|[Dd]ear|[Mm]y dear|[Yy]es|[Nn]o|[Ww]ell|[Cc]ome),?\s*)$")
 _VOCATIVE_AFTER = re.compile(r"\s*[,.!?;—-]")
-# Sentence ends, not the full stop of "Mr." or "Dr.".
-_SENTENCE = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?]+['\"”’)]*\s+|\n")
+# Sentence ends, not the full stop of "Mr." or "Dr.".  The titles are
+# looked behind from after the first mark, so the regex starts with a mark
+# the engine can skip to instead of trying every character.
+_NOT_TITLE = r"(?<!\bMr.)(?<!\bMrs.)(?<!\bMs.)(?<!\bDr.)(?<!\bSt.)"
+_SENTENCE = re.compile("|".join(rf"\{mark}{_NOT_TITLE}[.!?]*['\"”’)]*\s+" for mark in ".!?") + r"|\n")
 
 
 def _turns(text, paragraphs, quotes, people, mention_cluster):
