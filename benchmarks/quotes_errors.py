@@ -1,7 +1,7 @@
 """Where PDNC's speaker errors come from, by conversation shape.
 
     python benchmarks/quotes_train.py --entities-cache E --cache C --keep-out K.pkl
-    python benchmarks/quotes_errors.py K.pkl --entities-cache E --cache C [--type Implicit]
+    python benchmarks/quotes_errors.py K.pkl --entities-cache E --cache C [--type Implicit] [--show N]
 
 The first command keeps each novel's held-out decoder inputs (the ranker's
 scores under cross-validation by novel, and the final answers); this one
@@ -19,7 +19,9 @@ first that applies:
 Beside the classes: consecutive turns by one gold speaker, the turn after
 an explicit one, first-person books, and oracle decodes (what the decoder
 would reach with the gold participants, with the gold first turn) that
-bound what a better turn-taking model can gain.
+bound what a better turn-taking model can gain.  `--show N` prints a
+sample of each novel's wrong quotes in their conversation (`--same`: only
+a speaker going on after his own turn), to read what the classes hide.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import pickle
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -133,6 +136,40 @@ def classify(b: Book, keep, typ: str, tally: Counter, extra: Counter) -> None:
         extra["first-person book" if fp else "third-person book", ok] += 1
 
 
+def show_errors(b: Book, keep, typ: str, n: int, rng, same: bool = False) -> None:
+    """Print n wrong quotes of a type in their conversation (four turns
+    either side, narration between them): gold and predicted speaker per
+    turn, the sieve's rule before decoding and the ranker's top candidates
+    (* the gold one).  `same`: only quotes whose previous turn has the same
+    gold speaker (a speaker going on after narration)."""
+    convs, scored, before, final = keep[:4]
+    gi = b.gold_index()
+    text = b.story.text
+    names = {c["id"]: c.get("name") for c in b.characters}
+    with (ROOT / "data" / b.name / "character_info.csv").open(encoding="utf-8") as fh:
+        gname = {int(r["Character ID"]): r["Main Name"] for r in csv.DictReader(fh)}
+    gold_of = lambda i: b.gold[gi[i]][1] if i in gi else None  # noqa: E731
+    where = {i: (conv, k) for conv in convs for k, t in enumerate(conv) for i in t.quotes}
+    errs = [i for i in sorted(where) if i in gi and b.types[gi[i]] == typ and gold_of(i) is not None
+            and b.cmap.get(final[i]) != gold_of(i)]
+    if same:
+        errs = [i for i in errs if where[i][1] and gold_of(where[i][0][where[i][1] - 1].quotes[0]) == gold_of(i)]
+    print(f"##### {b.name}: {len(errs)} wrong {typ} quotes")
+    for i in sorted(rng.sample(errs, min(n, len(errs)))):
+        conv, k = where[i]
+        g = gold_of(i)
+        top = sorted(scored.get(i, {}).items(), key=lambda x: -x[1])[:5]
+        print(f"=== quote {i}: gold {gname.get(g)}, predicted {names.get(final[i])}, before decoding {before[i].get('rule')}")
+        print("    candidates: " + ", ".join(f"{names.get(c)}{'*' if b.cmap.get(c) == g else ''} {v:.2f}" for c, v in top))
+        for m in range(max(0, k - 4), min(len(conv), k + 4)):
+            t = conv[m]
+            for p in range(conv[m - 1].last + 1 if m else t.first, t.first):
+                print(f"         [narration] {text[b.paras[p][0] : b.paras[p][1]][:160]!r}")
+            q0 = t.quotes[0]
+            print(f"    {'>>' if m == k else '  '} gold {gname.get(gold_of(q0), '-')} | predicted {names.get(final[q0])}"
+                  f" ({before[q0].get('rule')}) | {text[b.paras[t.first][0] : b.paras[t.last][1]][:200]!r}")
+
+
 def oracle(b: Book, keep, mode: str) -> tuple[int, int]:
     """Decoded turn accuracy (per scored speech quote) with gold help."""
     convs, scored, before, final = keep[:4]
@@ -179,7 +216,12 @@ def main(argv=None) -> int:
     ap.add_argument("--turns", action="store_true",
                     help="decode with the shipped learned turn-taking (speaker_turns.json; trained on all novels) "
                          "instead of the answers kept (the constants of quotes_train.DECODE)")
+    ap.add_argument("--show", type=int, default=0, metavar="N",
+                    help="also print N wrong quotes per novel in their conversation (a random sample)")
+    ap.add_argument("--same", action="store_true", help="with --show: only a speaker going on after the previous turn")
+    ap.add_argument("--seed", type=int, default=0, help="with --show: the sample's seed")
     args = ap.parse_args(argv)
+    rng = random.Random(args.seed)
     keeps = pickle.loads(args.keep.read_bytes())
     tally, extra, orc = Counter(), Counter(), Counter()
     for name in novel_names(ROOT):
@@ -190,6 +232,8 @@ def main(argv=None) -> int:
         if args.turns:
             keep = keep[:3] + [redecode(b, keep, speaker_turns.load_turns())] + keep[4:]
         classify(b, keep, args.type, tally, extra)
+        if args.show:
+            show_errors(b, keep, args.type, args.show, rng, args.same)
         if args.oracles:
             for mode in ("none", "participants", "first turn"):
                 ok, n = oracle(b, keeps[name], mode)
