@@ -233,6 +233,7 @@ def main(argv=None) -> int:
     ap.add_argument("--gbm-monitor", action="store_true", help="print the held-out fold's pass-1 loss every 25 rounds")
     ap.add_argument("--drop", nargs="*", default=[], help="leave out features with these prefixes (ablation)")
     ap.add_argument("--write", action="store_true", help="train on all novels and write the shipped model")
+    ap.add_argument("--no-cv", action="store_true", help="with --write: skip the cross-validation (a candidate model to try quickly)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where --write writes (a candidate to compare)")
     ap.add_argument("--novels", nargs="*", help="a subset (for debugging; report the whole set)")
     ap.add_argument("--tune-decode", action="store_true",
@@ -308,6 +309,12 @@ def main(argv=None) -> int:
             w1["antecedent"], w2["antecedent"] = a1, a2
         return w1, w2
 
+    if args.no_cv and args.write:
+        w1, w2 = train(books)
+        write_model(args.out, "Speaker ranker weights; a candidate, not cross-validated in this run "
+                    "(benchmarks/quotes_train.py --no-cv).", books, {"folds": 0},
+                    protect=sorted(protect), decode=DECODE, weights=w1, weights2=w2)
+        return 0
     sieve, one, two, joint = {}, {}, {}, {}
     for k, test in enumerate(folds):
         w1, w2 = train([b for b in books if b not in test], test)
