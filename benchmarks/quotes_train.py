@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ficdex.analysis import dialogue, speaker_model
+from ficdex.analysis import dialogue, speaker_gbm, speaker_model
 from ficdex.analysis.dialogue import attribute
 from ficdex.analysis.quotes import detect_quotes
 from ficdex.analysis.speaker_antecedent import FEATURES as ANTE_FEATURES, add_antecedent, antecedent_group, antecedent_row
-from ficdex.analysis.speaker_mlp import feature_matrix, fit, to_spec
+from ficdex.analysis.speaker_mlp import Scorer, feature_matrix, fit, to_spec
 from ficdex.analysis.speaker_model import MODEL_PATH
 from ficdex.eval.align import OffsetMap
 from ficdex.eval.ao3 import story_from_text
@@ -223,8 +223,17 @@ def main(argv=None) -> int:
     ap.add_argument("--hidden", type=int, default=0, help="hidden units beside the linear score (0: linear)")
     ap.add_argument("--l2-hidden", type=float, default=1.0)
     ap.add_argument("--iters", type=int, default=300)
+    ap.add_argument("--gbm", type=int, default=0, help="boosted trees of this many rounds on the score (speaker_gbm.py; 0: none)")
+    ap.add_argument("--gbm-alone", action="store_true", help="the trees alone, not a residual on the linear score")
+    ap.add_argument("--gbm-leaves", type=int, default=15)
+    ap.add_argument("--gbm-lr", type=float, default=0.05)
+    ap.add_argument("--gbm-min-leaf", type=int, default=50)
+    ap.add_argument("--gbm-l2", type=float, default=1.0)
+    ap.add_argument("--gbm-mix", type=float, default=0.3, help="weight of the per-candidate logistic loss beside the softmax")
+    ap.add_argument("--gbm-monitor", action="store_true", help="print the held-out fold's pass-1 loss every 25 rounds")
     ap.add_argument("--drop", nargs="*", default=[], help="leave out features with these prefixes (ablation)")
     ap.add_argument("--write", action="store_true", help="train on all novels and write the shipped model")
+    ap.add_argument("--no-cv", action="store_true", help="with --write: skip the cross-validation (a candidate model to try quickly)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where --write writes (a candidate to compare)")
     ap.add_argument("--novels", nargs="*", help="a subset (for debugging; report the whole set)")
     ap.add_argument("--tune-decode", action="store_true",
@@ -266,24 +275,49 @@ def main(argv=None) -> int:
                 add_antecedent(getattr(b, attr), spec)
         return fit_ante(books_, attr)
 
-    def train(books_):
+    def fit_spec(books_, vocab_, attr, test=()):
+        """The linear (or hidden-layer) ranker, with boosted trees on its score if asked."""
+        X, groups, gold = matrices(books_, vocab_, attr)
+        if args.gbm and args.gbm_alone:
+            spec = {"vocab": list(vocab_), "w": [0.0] * len(vocab_)}
+        else:
+            spec = to_spec(vocab_, fit(X, groups, gold, hidden=args.hidden, l2=args.l2, l2_hidden=args.l2_hidden,
+                                       iters=args.iters))
+        if args.gbm:
+            valid = None
+            if args.gbm_monitor and test:
+                vx, vg, vgold = matrices(test, vocab_, attr)
+                valid = (vx, vg, vgold, Scorer(spec).score_matrix(vx))
+                print(f"    linear held-out loss {speaker_gbm.group_nll(valid[3], vg, vgold):.4f}", flush=True)
+            booster = speaker_gbm.fit(X, groups, gold, init=Scorer(spec).score_matrix(X), rounds=args.gbm,
+                                      leaves=args.gbm_leaves, lr=args.gbm_lr, min_leaf=args.gbm_min_leaf,
+                                      l2=args.gbm_l2, mix=args.gbm_mix, valid=valid)
+            spec["gbm"] = speaker_gbm.export(booster)
+        return spec
+
+    def train(books_, test=()):
         """Pass 1 on the sieve's features; pass 2 on features computed after pass 1."""
-        opts = dict(hidden=args.hidden, l2=args.l2, l2_hidden=args.l2_hidden, iters=args.iters)
         a1 = nested_ante(books_, "feats") if ante else None
-        w1 = to_spec(vocab, fit(*matrices(books_, vocab), **opts))
+        w1 = fit_spec(books_, vocab, "feats", test)
         for b in books_:
             b.feats2 = []
             m1 = {"weights": dict(w1, antecedent=b.ante) if ante else w1, "protect": protect}
             attribute(b.story.text, b.paras, b.quotes, b.mentions, b.characters, b.breaks, model=m1, collect=b.feats2)
         a2 = nested_ante(books_, "feats2") if ante else None
-        w2 = to_spec(vocab2, fit(*matrices(books_, vocab2, "feats2"), **opts))
+        w2 = fit_spec(books_, vocab2, "feats2")
         if ante:
             w1["antecedent"], w2["antecedent"] = a1, a2
         return w1, w2
 
+    if args.no_cv and args.write:
+        w1, w2 = train(books)
+        write_model(args.out, "Speaker ranker weights; a candidate, not cross-validated in this run "
+                    "(benchmarks/quotes_train.py --no-cv).", books, {"folds": 0},
+                    protect=sorted(protect), decode=DECODE, weights=w1, weights2=w2)
+        return 0
     sieve, one, two, joint = {}, {}, {}, {}
     for k, test in enumerate(folds):
-        w1, w2 = train([b for b in books if b not in test])
+        w1, w2 = train([b for b in books if b not in test], test)
         for b in test:
             s, r1 = b.score(False), b.score({"weights": w1, "protect": protect})
             r2 = b.score({"weights": w1, "weights2": w2, "protect": protect})

@@ -119,9 +119,10 @@ def attribute(text, paragraphs, quotes: list[Quote], mentions, characters, break
     # 3: the learned ranker weighs all of the above for every speech quote
     # (a second pass sees the first pass's answers as the neighbouring turns')
     weights = load_model() if model is True else model
-    # the quote's context features feed only a hidden layer (and training):
+    # the quote's context features feed only a hidden layer or trees (and training):
     # a linear model's weights for them are zero, and they are the dearest
-    context = collect is not None or any("v" in (weights.get(k) or {}) for k in ("weights", "weights2")) if weights else True
+    context = collect is not None or any(k in (weights.get(w) or {}) for w in ("weights", "weights2")
+                                         for k in ("v", "gbm")) if weights else True
     # the "he said" and unattributed-turn copies of the features, only for
     # weights that know them (an older model file ignores them)
     cues = collect is not None or any(str(k).startswith(("pg_", "im_")) for part in ("weights", "weights2")

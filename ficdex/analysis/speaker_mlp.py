@@ -49,7 +49,9 @@ def feature_matrix(rows: list[dict], index: dict[str, int], width: int) -> np.nd
 
 class Scorer:
     """One scoring function from the model JSON: either a plain dict of
-    linear weights (the older format) or {"vocab", "w", "W", "b", "v"}."""
+    linear weights (the older format) or {"vocab", "w", "W", "b", "v"},
+    optionally with boosted trees over the same columns ("gbm",
+    `speaker_gbm.export`) added to the score."""
 
     def __init__(self, spec: dict):
         if "vocab" in spec:
@@ -63,6 +65,11 @@ class Scorer:
             self.w = np.asarray([spec[k] for k in self.vocab], dtype=float)
             self.W, self.b, self.v = np.zeros((0, len(self.vocab))), np.zeros(0), np.zeros(0)
         self.index = {k: n for n, k in enumerate(self.vocab)}
+        self.trees = None
+        if spec.get("gbm"):
+            from .speaker_gbm import Trees
+
+            self.trees = Trees(spec["gbm"])
 
     def matrix(self, rows: list[dict]) -> np.ndarray:
         """Feature dicts to a dense matrix (unknown features are dropped)."""
@@ -71,10 +78,14 @@ class Scorer:
     def scores(self, rows: list[dict]) -> np.ndarray:
         if not rows:
             return np.zeros(0)
-        X = self.matrix(rows)
+        return self.score_matrix(self.matrix(rows))
+
+    def score_matrix(self, X: np.ndarray) -> np.ndarray:
         s = X @ self.w
         if len(self.v):
             s = s + np.tanh(X @ self.W.T + self.b) @ self.v
+        if self.trees is not None:
+            s = s + self.trees.scores(X)
         return s
 
 
