@@ -223,6 +223,7 @@ def main(argv=None) -> int:
     ap.add_argument("--hidden", type=int, default=0, help="hidden units beside the linear score (0: linear)")
     ap.add_argument("--l2-hidden", type=float, default=1.0)
     ap.add_argument("--iters", type=int, default=300)
+    ap.add_argument("--stack", type=int, default=0, help="pass 2 learns from inner-fold pass-1 answers (K folds; 0: in-sample)")
     ap.add_argument("--gbm", type=int, default=0, help="boosted trees of this many rounds on the score (speaker_gbm.py; 0: none)")
     ap.add_argument("--gbm-alone", action="store_true", help="the trees alone, not a residual on the linear score")
     ap.add_argument("--gbm-leaves", type=int, default=15)
@@ -299,10 +300,15 @@ def main(argv=None) -> int:
         """Pass 1 on the sieve's features; pass 2 on features computed after pass 1."""
         a1 = nested_ante(books_, "feats") if ante else None
         w1 = fit_spec(books_, vocab, "feats", test)
-        for b in books_:
-            b.feats2 = []
-            m1 = {"weights": dict(w1, antecedent=b.ante) if ante else w1, "protect": protect}
-            attribute(b.story.text, b.paras, b.quotes, b.mentions, b.characters, b.breaks, model=m1, collect=b.feats2)
+        # --stack K: each training novel's pass-2 features from a pass 1 that
+        # never saw it (K inner folds), as at run time on a new story
+        parts = [books_[k :: args.stack] for k in range(args.stack)] if args.stack > 1 else [books_]
+        for part in parts:
+            wp = fit_spec([b for b in books_ if b not in part], vocab, "feats") if args.stack > 1 else w1
+            for b in part:
+                b.feats2 = []
+                m1 = {"weights": dict(wp, antecedent=b.ante) if ante else wp, "protect": protect}
+                attribute(b.story.text, b.paras, b.quotes, b.mentions, b.characters, b.breaks, model=m1, collect=b.feats2)
         a2 = nested_ante(books_, "feats2") if ante else None
         w2 = fit_spec(books_, vocab2, "feats2")
         if ante:
