@@ -41,9 +41,10 @@ from ficdex.analysis import speaker_decode, speaker_turns  # noqa: E402
 from ficdex.eval.pdnc import novel_names  # noqa: E402
 
 
-def genders(name: str) -> dict[int, str]:
+def gold_characters(name: str, column: str) -> dict[int, str]:
+    """One column of a novel's PDNC character list ("Gender", "Main Name"), by character id."""
     with (ROOT / "data" / name / "character_info.csv").open(encoding="utf-8") as fh:
-        return {int(r["Character ID"]): r["Gender"] for r in csv.DictReader(fh)}
+        return {int(r["Character ID"]): r[column] for r in csv.DictReader(fh)}
 
 
 def first_person(b: Book) -> bool:
@@ -71,7 +72,7 @@ def redecode(b: Book, keep, weights: dict) -> list:
 def classify(b: Book, keep, typ: str, tally: Counter, extra: Counter) -> None:
     convs, scored, before, final = keep[:4]
     gi = b.gold_index()
-    gen = genders(b.name)
+    gen = gold_characters(b.name, "Gender")
     fp = first_person(b)
     mapped = {g for g in b.cmap.values() if g is not None}
     gold_of = lambda i: b.gold[gi[i]][1] if i in gi else None  # noqa: E731
@@ -146,8 +147,7 @@ def show_errors(b: Book, keep, typ: str, n: int, rng, same: bool = False) -> Non
     gi = b.gold_index()
     text = b.story.text
     names = {c["id"]: c.get("name") for c in b.characters}
-    with (ROOT / "data" / b.name / "character_info.csv").open(encoding="utf-8") as fh:
-        gname = {int(r["Character ID"]): r["Main Name"] for r in csv.DictReader(fh)}
+    gname = gold_characters(b.name, "Main Name")
     gold_of = lambda i: b.gold[gi[i]][1] if i in gi else None  # noqa: E731
     where = {i: (conv, k) for conv in convs for k, t in enumerate(conv) for i in t.quotes}
     errs = [i for i in sorted(where) if i in gi and b.types[gi[i]] == typ and gold_of(i) is not None

@@ -8,7 +8,6 @@ The figures behind every threshold are in docs/content.md.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass
 

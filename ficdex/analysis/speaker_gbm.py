@@ -34,10 +34,7 @@ def _softmax_objective(groups: np.ndarray, gold: np.ndarray, n_groups: int, mix:
     y[gold] = 1.0
 
     def objective(preds, _data):
-        mx = np.full(n_groups, -np.inf)
-        np.maximum.at(mx, groups, preds)
-        e = np.exp(preds - mx[groups])
-        p = e / np.bincount(groups, e, n_groups)[groups]
+        p = np.exp(log_softmax(preds, groups, n_groups))
         q = 1.0 / (1.0 + np.exp(-preds))
         # a floor on the hessian: a candidate the softmax has all but ruled
         # out would otherwise give a leaf an enormous Newton step
@@ -46,10 +43,10 @@ def _softmax_objective(groups: np.ndarray, gold: np.ndarray, n_groups: int, mix:
     return objective
 
 
-def log_softmax(s: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def log_softmax(s: np.ndarray, groups: np.ndarray, n_groups: int | None = None) -> np.ndarray:
     """Scores shifted per group to log probabilities (the softmax is unchanged;
     the logistic part of the objective reads their level)."""
-    n_groups = int(groups.max()) + 1
+    n_groups = n_groups or int(groups.max()) + 1
     mx = np.full(n_groups, -np.inf)
     np.maximum.at(mx, groups, s)
     z = np.bincount(groups, np.exp(s - mx[groups]), n_groups)
@@ -85,11 +82,7 @@ def fit(X: np.ndarray, groups: np.ndarray, gold: np.ndarray, init: np.ndarray | 
 
 def group_nll(s: np.ndarray, groups: np.ndarray, gold: np.ndarray) -> float:
     """Mean negative log likelihood of the gold candidates."""
-    n_groups = int(groups.max()) + 1
-    mx = np.full(n_groups, -np.inf)
-    np.maximum.at(mx, groups, s)
-    z = np.bincount(groups, np.exp(s - mx[groups]), n_groups)
-    return float(-(s[gold] - mx - np.log(z)).mean())
+    return float(-log_softmax(s, groups)[gold].mean())
 
 
 def export(booster, digits: int = 5) -> dict:

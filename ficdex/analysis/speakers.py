@@ -35,6 +35,7 @@ import bisect
 import re
 from collections import Counter
 
+from .lexicon import by_first_letter  # of names (_CAP words): never refused
 from .quotes import Quote
 from .speaker_pronoun import KIN_GENDER, possessed
 
@@ -339,7 +340,6 @@ def extend_mentions(text: str, mentions: list[dict], characters: list[dict]) -> 
     other), is no title, and is written capitalised nearly everywhere in the
     text (so "Dear" of "Dear Dr. Aziz" is no name).  Used for attribution
     only; the characters stage's output is not changed."""
-    from .lexicon import by_first_letter  # _CAP words: a capital, then letters; never None
     from .names import HONORIFICS
 
     owners: dict[str, Counter] = {}
